@@ -1,0 +1,3 @@
+using CtBone.Cli;
+
+return await CliCommands.RunAsync(args).ConfigureAwait(false);

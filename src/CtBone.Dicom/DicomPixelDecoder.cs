@@ -1,0 +1,112 @@
+using System.Globalization;
+using System.Runtime.InteropServices;
+using CtBone.Core.Series;
+
+namespace CtBone.Dicom;
+
+/// <summary>Decodes one single-frame grayscale image through GDCM into whole HU, after checking what GDCM does not.</summary>
+internal static class DicomPixelDecoder
+{
+    /// <summary>Writes the slice's HU into <paramref name="target"/>; returns null on success or the reason it failed.</summary>
+    public static string? DecodeHu(SliceHeader header, Span<short> target, ref byte[] scratch, out long clampedVoxels)
+    {
+        clampedVoxels = 0;
+        var lengthProblem = CheckNativeLength(header);
+        if (lengthProblem is not null)
+        {
+            return lengthProblem;
+        }
+
+        using var reader = new gdcm.ImageReader();
+        reader.SetFileName(header.FilePath);
+        if (!reader.Read())
+        {
+            return $"GDCM cannot decode the pixel data (transfer syntax {TransferSyntaxName.Of(header.TransferSyntaxUid)})";
+        }
+
+        using var image = reader.GetImage();
+        var columns = (int)image.GetDimension(0);
+        var rows = (int)image.GetDimension(1);
+        if (columns != header.Columns || rows != header.Rows || columns * rows != target.Length)
+        {
+            return $"decoded {columns}x{rows} pixels where the header says {header.Columns}x{header.Rows}";
+        }
+
+        using var format = image.GetPixelFormat();
+        if (format.GetSamplesPerPixel() != 1)
+        {
+            return "not a grayscale image";
+        }
+
+        var scalar = format.GetScalarType();
+        var bytesPerPixel = scalar switch
+        {
+            gdcm.PixelFormat.ScalarType.UINT8 or gdcm.PixelFormat.ScalarType.INT8 => 1,
+            gdcm.PixelFormat.ScalarType.UINT16 or gdcm.PixelFormat.ScalarType.INT16 or gdcm.PixelFormat.ScalarType.UINT12 or gdcm.PixelFormat.ScalarType.INT12 => 2,
+            _ => 0,
+        };
+        if (bytesPerPixel == 0)
+        {
+            return $"pixel type {format.GetScalarTypeAsString()} is not supported";
+        }
+
+        var length = (int)image.GetBufferLength();
+        if (length != target.Length * bytesPerPixel)
+        {
+            return $"GDCM gave {length} bytes for {target.Length} pixels of {bytesPerPixel} byte(s)";
+        }
+
+        if (scratch.Length < length)
+        {
+            scratch = new byte[length];
+        }
+
+        if (!image.GetBuffer(scratch))
+        {
+            return "GDCM could not produce the pixel buffer";
+        }
+
+        var bytes = scratch.AsSpan(0, length);
+        var signed = scalar is gdcm.PixelFormat.ScalarType.INT16 or gdcm.PixelFormat.ScalarType.INT12 or gdcm.PixelFormat.ScalarType.INT8;
+        clampedVoxels = bytesPerPixel switch
+        {
+            2 when signed => HuConversion.Rescale(MemoryMarshal.Cast<byte, short>(bytes), target, header.RescaleSlope, header.RescaleIntercept),
+            2 => HuConversion.Rescale(MemoryMarshal.Cast<byte, ushort>(bytes), target, header.RescaleSlope, header.RescaleIntercept),
+            _ when signed => HuConversion.Rescale(MemoryMarshal.Cast<byte, sbyte>(bytes), target, header.RescaleSlope, header.RescaleIntercept),
+            _ => HuConversion.Rescale(bytes, target, header.RescaleSlope, header.RescaleIntercept),
+        };
+        return null;
+    }
+
+    /// <summary>
+    /// For uncompressed syntaxes, compares the PixelData length with Rows × Columns × BitsAllocated and with the file's end:
+    /// GDCM pads short or truncated pixel data without a word (shared/STACK.md).
+    /// </summary>
+    private static string? CheckNativeLength(SliceHeader header)
+    {
+        if (header.PixelDataLength < 0)
+        {
+            return null;
+        }
+
+        // A longer value is accepted: trailing padding (pydicom's MR_small_padded holds one spare row) is harmless.
+        var expected = header.ExpectedPixelBytes;
+        if (header.PixelDataLength < expected)
+        {
+            return string.Create(CultureInfo.InvariantCulture, $"pixel data holds {header.PixelDataLength} bytes, but Rows x Columns ({header.Rows}x{header.Columns}) at {header.BitsAllocated} bits need {expected}");
+        }
+
+        if (header.PixelDataOffset < 0)
+        {
+            return null;
+        }
+
+        var available = header.FileLength - header.PixelDataOffset - NativePixelData.HeaderLength(header.TransferSyntaxUid);
+        if (available < expected)
+        {
+            return string.Create(CultureInfo.InvariantCulture, $"truncated: the file ends {expected - available} bytes before its pixel data does");
+        }
+
+        return null;
+    }
+}

@@ -1,0 +1,3 @@
+using CtBone.Dicom.Isolation;
+
+return DecodeHostProgram.Run(args);
