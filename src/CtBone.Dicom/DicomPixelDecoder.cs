@@ -11,7 +11,20 @@ internal static class DicomPixelDecoder
     public static string? DecodeHu(SliceHeader header, Span<short> target, ref byte[] scratch, out long clampedVoxels)
     {
         clampedVoxels = 0;
-        var lengthProblem = CheckNativeLength(header);
+
+        // Refused from the header, before GDCM sees the file: GDCM 3.0.21 aborts its process on some images this
+        // decoder would refuse anyway (pydicom's rtdose_1frame.dcm, 32-bit, FrameIncrementPointer without NumberOfFrames).
+        if (header.SamplesPerPixel != 1)
+        {
+            return "not a grayscale image";
+        }
+
+        if (header.BitsAllocated is not (8 or 12 or 16))
+        {
+            return string.Create(CultureInfo.InvariantCulture, $"{header.BitsAllocated}-bit pixels are not supported");
+        }
+
+        var lengthProblem = CheckNativeLength(header) ?? CheckEncapsulatedLength(header);
         if (lengthProblem is not null)
         {
             return lengthProblem;
@@ -101,12 +114,32 @@ internal static class DicomPixelDecoder
             return null;
         }
 
+        // The declared length counts too: a value that runs past the end of the file (a huge or corrupt length,
+        // e.g. 0xFFFFFFF0) means the file is truncated or damaged, even when the bytes Rows x Columns need are there.
         var available = header.FileLength - header.PixelDataOffset - NativePixelData.HeaderLength(header.TransferSyntaxUid);
-        if (available < expected)
+        var declared = Math.Max(expected, header.PixelDataLength);
+        if (available < declared)
         {
-            return string.Create(CultureInfo.InvariantCulture, $"truncated: the file ends {expected - available} bytes before its pixel data does");
+            return string.Create(CultureInfo.InvariantCulture, $"truncated: the file ends {declared - available} bytes before its pixel data does");
         }
 
         return null;
+    }
+
+    /// <summary>
+    /// For encapsulated (compressed) syntaxes, checks that every fragment lies inside the file: GDCM decodes a JPEG
+    /// lossless, JPEG extended or RLE fragment cut short without an error and returns an image with a wrong tail.
+    /// </summary>
+    private static string? CheckEncapsulatedLength(SliceHeader header)
+    {
+        if (!EncapsulatedPixelData.IsEncapsulated(header.TransferSyntaxUid))
+        {
+            return null;
+        }
+
+        var missing = EncapsulatedPixelData.MissingBytes(header.FilePath);
+        return missing > 0
+            ? string.Create(CultureInfo.InvariantCulture, $"truncated: the file ends {missing} bytes before its compressed pixel data does ({TransferSyntaxName.Of(header.TransferSyntaxUid)})")
+            : null;
     }
 }

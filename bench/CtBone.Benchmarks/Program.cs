@@ -1,0 +1,3 @@
+using CtBone.Benchmarks;
+
+return await SeriesLoadBenchmark.RunAsync(args).ConfigureAwait(false);
