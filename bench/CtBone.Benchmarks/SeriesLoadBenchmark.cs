@@ -25,13 +25,20 @@ internal static partial class SeriesLoadBenchmark
             return await MeasureAsync(folder, mode).ConfigureAwait(false);
         }
 
+        if (args is ["generate", var target, ..])
+        {
+            var slices = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 400;
+            BenchmarkSeries.Generate(target, slices);
+            return 0;
+        }
+
         if (args is ["run", var data, ..])
         {
             var repeats = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 5;
             return await CompareAsync(data, repeats).ConfigureAwait(false);
         }
 
-        await Console.Error.WriteLineAsync("usage: CtBone.Benchmarks run DATA [REPEATS] | measure FOLDER inprocess|isolated").ConfigureAwait(false);
+        await Console.Error.WriteLineAsync("usage: CtBone.Benchmarks generate DATA [SLICES] | run DATA [REPEATS] | measure FOLDER inprocess|isolated").ConfigureAwait(false);
         return 64;
     }
 

@@ -11,6 +11,7 @@ internal static class CliCommands
     private static readonly Dictionary<string, (string Usage, Func<CliArguments, CancellationToken, Task<int>> Run)> s_commands = new(StringComparer.Ordinal)
     {
         ["inspect"] = ("inspect <folder> [--format json|table]", InspectCommand.RunAsync),
+        ["phantom"] = (PhantomCommand.Usage, PhantomCommand.RunAsync),
     };
 
     public static async Task<int> RunAsync(string[] args)

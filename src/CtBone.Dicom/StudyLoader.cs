@@ -14,8 +14,6 @@ public sealed class StudyLoader(StudyLoaderOptions? options = null)
 {
     private readonly StudyLoaderOptions _options = options ?? new StudyLoaderOptions();
 
-    static StudyLoader() => gdcm.Trace.WarningOff();
-
     /// <param name="path">A folder (searched recursively, any file name) or a single file.</param>
     /// <param name="journal">Told before and after each file GDCM reads; may be null.</param>
     /// <param name="excluded">Files not to touch, with the reason recorded for each (files that crashed an earlier attempt).</param>
