@@ -34,7 +34,7 @@ internal static class AxialRenderer
     /// <summary>Sub-plane spacing for the slice-thickness average.</summary>
     private const double SubPlaneMm = 0.5;
 
-    /// <summary>Value outside the circular reconstruction field (scanners pad it with a constant; −1024 HU is common).</summary>
+    /// <summary>Value outside the circular reconstruction field, where scanners write a constant padding value instead of data.</summary>
     public const double OutsideFieldHu = -1024;
 
     public static CtVolume Render(

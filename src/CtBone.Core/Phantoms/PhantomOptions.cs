@@ -42,7 +42,7 @@ public enum ExtraSeries
     /// <summary>A 5 mm axial reconstruction of the same acquisition.</summary>
     ThickAxial = 4,
 
-    /// <summary>A second thin axial series in the portal venous phase (or non-contrast when the primary is enhanced).</summary>
+    /// <summary>A second thin axial series in the portal venous phase; the primary must then be unenhanced.</summary>
     ContrastAxial = 8,
 }
 

@@ -1,5 +1,3 @@
-using CtBone.Core.Volumes;
-
 namespace CtBone.Core.Phantoms;
 
 /// <summary>The whole modelled patient: spine, pelvis and trunk, plus the texture that every series of the study shares.</summary>
@@ -113,6 +111,4 @@ internal sealed class PhantomScene
         var meanTexture = count == 0 ? 0 : sum / count;
         return v.UnenhancedTrabecularHu + contrastOffsetHu + meanTexture;
     }
-
-    public static Vector3D Centre(VertebraModel v) => v.Frame.Origin;
 }

@@ -113,7 +113,6 @@ internal sealed class TrunkModel
             var y = canvas.Y(j);
             var dy = y - _centreY;
             var row = j * canvas.Columns;
-            var tableValue = _includeTable ? TableAt(y, hu) : double.NaN;
             for (var i = 0; i < canvas.Columns; i++)
             {
                 var x = canvas.X(i);
@@ -121,7 +120,7 @@ internal sealed class TrunkModel
                 var d = Sdf.Ellipse(dx, dy, a, dy > 0 ? bPost : b);
                 if (d >= 0)
                 {
-                    values[row + i] = (float)(double.IsNaN(tableValue) ? hu.Air : TableValue(x, y, tableValue, hu));
+                    values[row + i] = (float)(_includeTable ? TableValue(x, y, hu) : hu.Air);
                     continue;
                 }
 
@@ -187,28 +186,22 @@ internal sealed class TrunkModel
         return n > 0.35 && _gas.At(bx, by, z) > 0.6 ? hu.BowelGas : hu.Bowel;
     }
 
-    private double TableAt(double y, TissueHu hu)
+    /// <summary>The table under the patient: a carbon-fibre sandwich, curved up at the sides, 2 mm skins around a 28 mm foam core.</summary>
+    private double TableValue(double x, double y, TissueHu hu)
     {
-        var depth = y - TableTopY;
-        return depth is < -20 or > 40 ? double.NaN : hu.TableShell;
-    }
-
-    private double TableValue(double x, double y, double shell, TissueHu hu)
-    {
-        if (Math.Abs(x) > TableHalfWidthMm)
+        if (Math.Abs(x) > TableHalfWidthMm || y < TableTopY - 16)
         {
             return hu.Air;
         }
 
-        // A carbon-fibre sandwich, curved up at the sides: 2 mm skins around a 28 mm foam core.
         var curve = 15 * (x / TableHalfWidthMm) * (x / TableHalfWidthMm);
         var depth = y - (TableTopY - curve);
         return depth switch
         {
             < 0 => hu.Air,
-            < 2 => shell,
+            < 2 => hu.TableShell,
             < 30 => hu.TableFoam,
-            < 32 => shell,
+            < 32 => hu.TableShell,
             _ => hu.Air,
         };
     }

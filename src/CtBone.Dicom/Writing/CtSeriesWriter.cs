@@ -45,9 +45,6 @@ public static class CtSeriesWriter
 
         attributes.Encoding.Validate();
         Directory.CreateDirectory(directory);
-
-        // GDCM warns on stderr that the data set it is about to fill has no PhotometricInterpretation yet.
-        gdcm.Trace.WarningOff();
         var paths = new string[g.Slices];
         var common = SeriesAttributesToDicom(attributes);
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount, CancellationToken = cancellationToken };

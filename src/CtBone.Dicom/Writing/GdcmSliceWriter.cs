@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using CtBone.Core.Phantoms;
+using CtBone.Core.Volumes;
 
 namespace CtBone.Dicom.Writing;
 
@@ -171,22 +172,4 @@ internal static class GdcmSliceWriter
 }
 
 /// <summary>One slice to write: its stored pixel bytes (16-bit little endian), where it sits and how it is encoded.</summary>
-internal sealed record SliceContent(byte[] Pixels, Core.Volumes.VolumeGeometry Geometry, Core.Volumes.Vector3D PositionMm, StorageEncoding Encoding);
-
-/// <summary>GDCM refused to encode or write a file.</summary>
-public sealed class DicomWriteException : IOException
-{
-    public DicomWriteException()
-    {
-    }
-
-    public DicomWriteException(string message)
-        : base(message)
-    {
-    }
-
-    public DicomWriteException(string message, Exception innerException)
-        : base(message, innerException)
-    {
-    }
-}
+internal sealed record SliceContent(byte[] Pixels, VolumeGeometry Geometry, Vector3D PositionMm, StorageEncoding Encoding);

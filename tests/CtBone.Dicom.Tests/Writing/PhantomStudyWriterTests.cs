@@ -55,8 +55,24 @@ public sealed class ExternalReaderFixture : IDisposable
             Written[syntax] = (paths, study.Primary.Volume);
         }
 
-        Reference = new PydicomReference(Written.Values.SelectMany(w => w.Paths));
+        foreach (var (name, encoding) in SlopeEncodings)
+        {
+            var study = CtSeriesWriterTests.TinyStudy(encoding);
+            var paths = CtSeriesWriter.Write(study.Primary.Volume, study.Primary.Attributes, Path.Combine(_folder.Path, name), DicomFileNaming.Plain, CancellationToken.None);
+            WrittenWithSlope[name] = (paths, study.Primary.Volume);
+        }
+
+        Reference = new PydicomReference(Written.Values.Concat(WrittenWithSlope.Values).SelectMany(w => w.Paths));
     }
+
+    /// <summary>Explicit VR little endian with a RescaleSlope other than 1, unsigned and signed.</summary>
+    public static IReadOnlyDictionary<string, StorageEncoding> SlopeEncodings { get; } = new Dictionary<string, StorageEncoding>(StringComparer.Ordinal)
+    {
+        ["unsigned16-slope0.5"] = new() { IsSigned = false, RescaleSlope = 0.5, RescaleIntercept = -1024 },
+        ["signed16-slope2"] = new() { IsSigned = true, RescaleSlope = 2, RescaleIntercept = -1000 },
+    };
+
+    public Dictionary<string, (IReadOnlyList<string> Paths, Core.Volumes.CtVolume Volume)> WrittenWithSlope { get; } = new(StringComparer.Ordinal);
 
     public Dictionary<PixelTransferSyntax, (IReadOnlyList<string> Paths, Core.Volumes.CtVolume Volume)> Written { get; } = [];
 
@@ -92,6 +108,22 @@ public sealed class ExternalReaderTests(ExternalReaderFixture fixture) : IClassF
         }
     }
 
+    [Theory]
+    [InlineData("unsigned16-slope0.5")]
+    [InlineData("signed16-slope2")]
+    public void Write_WhenSlopeIsNotOne_PydicomHuEqualsTheVolume(string encoding)
+    {
+        var (paths, volume) = fixture.WrittenWithSlope[encoding];
+
+        for (var k = 0; k < paths.Count; k++)
+        {
+            var entry = fixture.Reference[paths[k]];
+            Assert.True(entry.Ok, $"pydicom could not read {encoding}: {entry.Error}");
+            Assert.Equal(ExternalReaderFixture.SlopeEncodings[encoding].RescaleSlope, entry.RescaleSlope);
+            Assert.True(fixture.Reference.Hu(paths[k]).AsSpan().SequenceEqual(volume.Slice(k)), $"{encoding} slice {k}: pydicom reads other HU");
+        }
+    }
+
     [Fact]
     public void Write_WhenJpeg2000_PydicomParsesTheHeader()
     {
@@ -109,7 +141,7 @@ public sealed class ExternalReaderTests(ExternalReaderFixture fixture) : IClassF
     [Fact]
     public void Write_WhenDumpedByDcmtk_EveryFileParses()
     {
-        var all = fixture.Written.Values.SelectMany(w => w.Paths).ToList();
+        var all = fixture.Written.Values.Concat(fixture.WrittenWithSlope.Values).SelectMany(w => w.Paths).ToList();
 
         var output = ExternalTool.Run("dcmdump", ["-q", .. all], TimeSpan.FromMinutes(1));
 
