@@ -2,6 +2,8 @@ using System.Diagnostics;
 using System.Globalization;
 using CtBone.Core.Phantoms;
 using CtBone.Dicom.Writing;
+using CtBone.Core.Series;
+using CtBone.Core.Spine;
 
 namespace CtBone.Cli;
 

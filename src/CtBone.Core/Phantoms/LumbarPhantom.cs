@@ -4,6 +4,8 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using CtBone.Core.Volumes;
+using CtBone.Core.Series;
+using CtBone.Core.Spine;
 
 namespace CtBone.Core.Phantoms;
 

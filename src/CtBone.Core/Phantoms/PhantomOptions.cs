@@ -1,3 +1,6 @@
+using CtBone.Core.Series;
+using CtBone.Core.Spine;
+
 namespace CtBone.Core.Phantoms;
 
 /// <summary>How the patient lay on the table (PatientPosition, 0018,5100).</summary>
@@ -8,23 +11,6 @@ public enum PatientPosition
 
     /// <summary>Feet first supine: the scan runs feet to head, InstanceNumber 1 is the most inferior slice.</summary>
     Ffs,
-}
-
-/// <summary>Phase of an intravenous contrast injection.</summary>
-public enum ContrastPhase
-{
-    None,
-    Arterial,
-    PortalVenous,
-}
-
-/// <summary>Genant semi-quantitative grade of a vertebral fracture (height loss: mild 20–25%, moderate 25–40%, severe over 40%).</summary>
-public enum FractureGrade
-{
-    None,
-    Mild,
-    Moderate,
-    Severe,
 }
 
 /// <summary>Series written beside the primary thin axial series.</summary>

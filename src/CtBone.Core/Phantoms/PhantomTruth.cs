@@ -1,4 +1,6 @@
 using System.Text.Json;
+using CtBone.Core.Series;
+using CtBone.Core.Spine;
 
 namespace CtBone.Core.Phantoms;
 

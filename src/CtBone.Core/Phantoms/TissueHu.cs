@@ -1,3 +1,5 @@
+using CtBone.Core.Series;
+
 namespace CtBone.Core.Phantoms;
 
 /// <summary>

@@ -1,5 +1,7 @@
 using CtBone.Core.Phantoms;
 using CtBone.Core.Volumes;
+using CtBone.Core.Series;
+using CtBone.Core.Spine;
 
 namespace CtBone.Core.Tests.Phantoms;
 

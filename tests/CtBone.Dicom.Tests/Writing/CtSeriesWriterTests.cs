@@ -3,6 +3,7 @@ using CtBone.Core.Phantoms;
 using CtBone.Core.Volumes;
 using CtBone.Dicom.Tests.TestSupport;
 using CtBone.Dicom.Writing;
+using CtBone.Core.Series;
 
 namespace CtBone.Dicom.Tests.Writing;
 

@@ -1,0 +1,13 @@
+namespace CtBone.Core.Spine;
+
+/// <summary>The strings a level's <c>flags</c> carry in the findings document; other tools read them.</summary>
+public static class LevelFlags
+{
+    public const string Metal = "metal";
+    public const string Fracture = "fracture";
+    public const string PartialCoverage = "partial-coverage";
+    public const string LabelingUncertain = "labeling-uncertain";
+    public const string Sclerosis = "sclerosis";
+    public const string Outliers = "outliers";
+    public const string SmallRoi = "small-roi";
+}
