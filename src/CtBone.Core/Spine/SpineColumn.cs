@@ -1,0 +1,426 @@
+using CtBone.Core.Volumes;
+
+namespace CtBone.Core.Spine;
+
+/// <summary>A place on one axial slice that could be the centre of a vertebral body: the middle of a bone-walled region.</summary>
+/// <param name="XMm">Position in the stack's mm frame.</param>
+/// <param name="YMm">Position in the stack's mm frame.</param>
+/// <param name="RadiusMm">Largest inscribed radius of the region there (about a body's half depth).</param>
+/// <param name="Score">Radius less a penalty for lying far from the trunk's midline.</param>
+internal readonly record struct BodyCandidate(double XMm, double YMm, double RadiusMm, double Score);
+
+/// <summary>What one axial slice shows of the trunk and of possible vertebral bodies, in the stack's mm frame.</summary>
+internal sealed record SliceSurvey(bool HasBody, double BodyCenterXMm, double BodyFrontYMm, double BodyBackYMm, IReadOnlyList<BodyCandidate> Candidates)
+{
+    public static SliceSurvey Empty { get; } = new(false, 0, 0, 0, []);
+}
+
+/// <summary>
+/// The centre line of the vertebral bodies, one point per slice (x, y in the stack's mm frame), found by tracking
+/// the largest bone-walled region near the trunk's midline from slice to slice and smoothing it along z.
+/// </summary>
+internal sealed class SpineColumn
+{
+    /// <summary>Cortical bone and endplates read well above this even when thin and blurred; trabecular bone may not.</summary>
+    public const double CorticalHu = 200;
+
+    private SpineColumn(double[] x, double[] y, double[] radius, bool[] observed, int first, int last)
+    {
+        XMm = x;
+        YMm = y;
+        RadiusMm = radius;
+        Observed = observed;
+        FirstSlice = first;
+        LastSlice = last;
+    }
+
+    public double[] XMm { get; }
+
+    public double[] YMm { get; }
+
+    /// <summary>Largest inscribed radius of the bone-walled region at the centre (about the body's half depth), smoothed.</summary>
+    public double[] RadiusMm { get; }
+
+    /// <summary>Slices where the body itself was seen (not interpolated across a disc).</summary>
+    public bool[] Observed { get; }
+
+    public int FirstSlice { get; }
+
+    public int LastSlice { get; }
+
+    public double TypicalRadiusMm { get; private init; }
+
+    public IReadOnlyList<SliceSurvey> Surveys { get; private init; } = [];
+
+    /// <summary>Finds the column, or returns null with the reason when the stack shows no vertebral column.</summary>
+    public static SpineColumn? Find(AxialStack stack, int maxThreads, CancellationToken cancellationToken, out string? reason)
+    {
+        var factor = Math.Max(1, (int)Math.Round(2.0 / Math.Min(stack.PixelXMm, stack.PixelYMm)));
+        // Thin slices are surveyed every 2.5 mm or so: bodies and discs are larger than that, and the profile along
+        // the column later reads every slice.
+        var stride = Math.Max(1, (int)Math.Round(2.5 / Math.Max(0.1, stack.SliceSpacingMm)));
+        var surveys = new SliceSurvey[stack.Nz];
+        Array.Fill(surveys, SliceSurvey.Empty);
+        Parallel.For(
+            0,
+            (stack.Nz + stride - 1) / stride,
+            new ParallelOptions { MaxDegreeOfParallelism = maxThreads, CancellationToken = cancellationToken },
+            () => new SurveyBuffers(stack.Nx / factor, stack.Ny / factor),
+            (n, _, buffers) =>
+            {
+                var k = n * stride;
+                surveys[k] = Survey(stack, k, factor, buffers);
+                return buffers;
+            },
+            _ => { });
+
+        var path = Track(stack, surveys);
+        var kept = Enumerable.Range(0, stack.Nz).Where(k => path[k] is not null).ToList();
+        var spanMm = kept.Count > 1 ? stack.SliceZMm[kept[^1]] - stack.SliceZMm[kept[0]] : 0;
+        if (kept.Count < 3 || spanMm < 30)
+        {
+            reason = kept.Count == 0
+                ? "no vertebral column found: no bone-walled body of vertebral size near the trunk's midline"
+                : FormattableString.Invariant($"no vertebral column found: bone-walled bodies seen over only {spanMm:0} mm of z");
+            return null;
+        }
+
+        var typical = Median(kept.Select(k => path[k]!.Value.RadiusMm));
+
+        // The region centre is only a coarse hint (a body with its canal can look like one region); the middle of the
+        // cortex ring, where it is found, is the better centre.
+        var points = new List<(double Z, double X, double Y, double R)>();
+        foreach (var k in kept)
+        {
+            var c = path[k]!.Value;
+            var hint = new Vector3D(c.XMm, c.YMm, stack.SliceZMm[k]);
+            var section = BodyCrossSection.Measure(stack, hint, Vector3D.UnitX, Vector3D.UnitY, (1.6 * c.RadiusMm) + 10);
+            var refined = section.IsBody && section.HalfWidthMm >= 6 && section.HalfDepthMm >= 5 && (section.CenterMm - hint).Length <= 10;
+            var centre = refined ? section.CenterMm : hint;
+            points.Add((stack.SliceZMm[k], centre.X, centre.Y, c.RadiusMm));
+        }
+
+        var x = new double[stack.Nz];
+        var y = new double[stack.Nz];
+        var radius = new double[stack.Nz];
+        var observed = new bool[stack.Nz];
+        foreach (var k in kept)
+        {
+            observed[k] = true;
+        }
+
+        // Locally linear fit (tricube weights over ±2 cm) keeps the column's slope across discs and tilted bodies.
+        var halfWindowMm = Math.Max(20, 3 * stack.SliceSpacingMm);
+        for (var k = 0; k < stack.Nz; k++)
+        {
+            (x[k], y[k], radius[k]) = LocalFit(points, stack.SliceZMm[k], halfWindowMm);
+        }
+
+        reason = null;
+        return new SpineColumn(x, y, radius, observed, kept[0], kept[^1]) { TypicalRadiusMm = typical, Surveys = surveys };
+    }
+
+    /// <summary>Point of the column at patient z (mm), in the stack's mm frame; constant beyond the stack's ends.</summary>
+    public Vector3D At(double zMm, AxialStack stack)
+    {
+        var k = Math.Clamp((zMm - stack.SliceZMm[0]) / Math.Max(1e-6, stack.SliceSpacingMm), 0, stack.Nz - 1);
+        var k0 = Math.Min((int)k, Math.Max(0, stack.Nz - 2));
+        var k1 = Math.Min(k0 + 1, stack.Nz - 1);
+        var t = k - k0;
+        return new Vector3D(XMm[k0] + (t * (XMm[k1] - XMm[k0])), YMm[k0] + (t * (YMm[k1] - YMm[k0])), zMm);
+    }
+
+    /// <summary>Unit direction of the column at patient z, towards the head, over a baseline of about a centimetre.</summary>
+    public Vector3D TangentAt(double zMm, AxialStack stack)
+    {
+        var half = Math.Max(6, stack.SliceSpacingMm);
+        var direction = At(zMm + half, stack) - At(zMm - half, stack);
+        return direction.Z <= 0 ? Vector3D.UnitZ : direction.Normalized();
+    }
+
+    private static (double X, double Y, double R) LocalFit(List<(double Z, double X, double Y, double R)> points, double z, double halfWindowMm)
+    {
+        double sw = 0, sz = 0, szz = 0, sx = 0, sy = 0, sxz = 0, syz = 0, sr = 0;
+        var n = 0;
+        foreach (var p in points)
+        {
+            var u = Math.Abs(p.Z - z) / halfWindowMm;
+            if (u >= 1)
+            {
+                continue;
+            }
+
+            var w = Math.Pow(1 - (u * u * u), 3);
+            var dz = p.Z - z;
+            sw += w;
+            sz += w * dz;
+            szz += w * dz * dz;
+            sx += w * p.X;
+            sy += w * p.Y;
+            sxz += w * p.X * dz;
+            syz += w * p.Y * dz;
+            sr += w * p.R;
+            n++;
+        }
+
+        var determinant = (sw * szz) - (sz * sz);
+        if (n < 3 || determinant <= 1e-9 * sw * sw)
+        {
+            var nearest = points.MinBy(p => Math.Abs(p.Z - z));
+            return (nearest.X, nearest.Y, nearest.R);
+        }
+
+        // Intercept at dz = 0 of the weighted least-squares line.
+        var x = ((szz * sx) - (sz * sxz)) / determinant;
+        var y = ((szz * sy) - (sz * syz)) / determinant;
+        return (x, y, sr / sw);
+    }
+
+    /// <summary>
+    /// The most plausible chain of candidates through the slices (dynamic programming): large bone-walled regions near
+    /// the midline score, moving faster than the spine's curves allow costs, and slices may be skipped (discs) at a small
+    /// cost per millimetre. Returns the chosen candidate per slice, null where the chain skips.
+    /// </summary>
+    private static BodyCandidate?[] Track(AxialStack stack, SliceSurvey[] surveys)
+    {
+        const double maxGapMm = 24;
+        const double skipCostPerMm = 0.25;
+        var n = stack.Nz;
+        var best = new double[n][];
+        var from = new (int Slice, int Index)[n][];
+        var overall = double.MinValue;
+        (int Slice, int Index) end = (-1, -1);
+        for (var k = 0; k < n; k++)
+        {
+            var candidates = surveys[k].Candidates;
+            best[k] = new double[candidates.Count];
+            from[k] = new (int, int)[candidates.Count];
+            for (var c = 0; c < candidates.Count; c++)
+            {
+                var here = candidates[c];
+                var score = here.Score;
+                var origin = (-1, -1);
+                for (var j = k - 1; j >= 0 && stack.SliceZMm[k] - stack.SliceZMm[j] <= maxGapMm + stack.SliceSpacingMm; j--)
+                {
+                    var dz = stack.SliceZMm[k] - stack.SliceZMm[j];
+                    var skip = (dz - stack.SliceSpacingMm) * skipCostPerMm;
+                    var previous = surveys[j].Candidates;
+                    for (var p = 0; p < previous.Count; p++)
+                    {
+                        var there = previous[p];
+                        // Lordosis and the sacral slope move the body back by up to about 1 mm per mm of z; scoliosis
+                        // moves it sideways by much less.
+                        var dx = Math.Abs(here.XMm - there.XMm) - (0.5 * dz) - 2;
+                        var dy = Math.Abs(here.YMm - there.YMm) - (1.0 * dz) - 2;
+                        var candidate = best[j][p] + here.Score - skip - (3 * Math.Max(0, dx)) - (3 * Math.Max(0, dy));
+                        if (candidate > score)
+                        {
+                            score = candidate;
+                            origin = (j, p);
+                        }
+                    }
+                }
+
+                best[k][c] = score;
+                from[k][c] = origin;
+                if (score > overall)
+                {
+                    overall = score;
+                    end = (k, c);
+                }
+            }
+        }
+
+        var path = new BodyCandidate?[n];
+        while (end.Slice >= 0)
+        {
+            path[end.Slice] = surveys[end.Slice].Candidates[end.Index];
+            end = from[end.Slice][end.Index];
+        }
+
+        return path;
+    }
+
+    private static SliceSurvey Survey(AxialStack stack, int k, int factor, SurveyBuffers b)
+    {
+        var w = b.Width;
+        var h = b.Height;
+        var slice = stack.Slice(k);
+        var area = factor * factor;
+        if (factor == 1)
+        {
+            slice[..b.Hu.Length].CopyTo(b.Hu);
+        }
+
+        for (var cy = 0; cy < h && factor > 1; cy++)
+        {
+            for (var cx = 0; cx < w; cx++)
+            {
+                var sum = 0;
+                for (var dy = 0; dy < factor; dy++)
+                {
+                    var row = ((cy * factor) + dy) * stack.Nx;
+                    for (var dx = 0; dx < factor; dx++)
+                    {
+                        sum += slice[row + (cx * factor) + dx];
+                    }
+                }
+
+                b.Hu[(cy * w) + cx] = (short)(sum / area);
+            }
+        }
+
+        var px = stack.PixelXMm * factor;
+        var py = stack.PixelYMm * factor;
+
+        // The trunk: the largest region denser than lung or air; the table under it is a thin separate region.
+        for (var i = 0; i < b.Hu.Length; i++)
+        {
+            b.Mask[i] = b.Hu[i] > -400;
+        }
+
+        var regions = SliceMorphology.Label(b.Mask, b.Labels, w, h, b.Queue);
+        if (regions == 0)
+        {
+            return SliceSurvey.Empty;
+        }
+
+        var sizes = new int[regions + 1];
+        foreach (var label in b.Labels)
+        {
+            sizes[label]++;
+        }
+
+        var body = 1;
+        for (var l = 2; l <= regions; l++)
+        {
+            body = sizes[l] > sizes[body] ? l : body;
+        }
+
+        if (sizes[body] * px * py < 2000)
+        {
+            return SliceSurvey.Empty;
+        }
+
+        double sumX = 0;
+        var minY = h;
+        var maxY = 0;
+        for (var i = 0; i < b.Labels.Length; i++)
+        {
+            if (b.Labels[i] == body)
+            {
+                sumX += i % w;
+                minY = Math.Min(minY, i / w);
+                maxY = Math.Max(maxY, i / w);
+            }
+        }
+
+        var bodyX = sumX / sizes[body] * px;
+
+        for (var i = 0; i < b.Hu.Length; i++)
+        {
+            b.Mask[i] = b.Hu[i] >= CorticalHu && b.Labels[i] == body;
+        }
+
+        // A body is a hole walled by cortex (normal and osteoporotic bone) or, when its trabecular bone is dense, solid bone.
+        // Each is measured on its own, so that the canal behind a body (another walled hole) is not merged into it.
+        // Gaps of a pixel or two in thin cortex (the basivertebral foramen, noise) are closed before finding holes.
+        SliceMorphology.Dilate(b.Mask, b.Walls, w, h, b.Filled);
+        SliceMorphology.FillHoles(b.Walls, b.Filled, w, h, b.Queue);
+        for (var i = 0; i < b.Filled.Length; i++)
+        {
+            b.Filled[i] &= !b.Walls[i];
+        }
+
+        SliceMorphology.Distance(b.Filled, b.Distance, w, h);
+        SliceMorphology.Distance(b.Mask, b.Solid, w, h);
+        for (var i = 0; i < b.Distance.Length; i++)
+        {
+            // A hole's distance stops a pixel short of the true cortex because the walls were dilated.
+            b.Distance[i] = b.Distance[i] > 0 ? b.Distance[i] + 3 : b.Solid[i];
+        }
+
+        var candidates = new List<BodyCandidate>();
+        var pixel = Math.Min(px, py);
+        var suppress = (int)Math.Ceiling(8 / pixel);
+        for (var yy = 0; yy < h; yy++)
+        {
+            for (var xx = 0; xx < w; xx++)
+            {
+                var d = b.Distance[(yy * w) + xx];
+                var radius = d / 3.0 * pixel;
+                if (radius < 6 || radius > 32 || !IsLocalMaximum(b.Distance, w, h, xx, yy, suppress))
+                {
+                    continue;
+                }
+
+                var xMm = ((xx * factor) + ((factor - 1) / 2.0)) * stack.PixelXMm;
+                var yMm = ((yy * factor) + ((factor - 1) / 2.0)) * stack.PixelYMm;
+                var lateral = Math.Abs((xx * px) - bodyX);
+                candidates.Add(new BodyCandidate(xMm, yMm, radius, radius - (0.3 * Math.Max(0, lateral - 20))));
+            }
+        }
+
+        candidates.Sort((p, q) => q.Score.CompareTo(p.Score));
+        if (candidates.Count > 6)
+        {
+            candidates.RemoveRange(6, candidates.Count - 6);
+        }
+
+        return new SliceSurvey(true, bodyX, minY * py, maxY * py, candidates);
+    }
+
+    /// <summary>True when no pixel within <paramref name="reach"/> has a larger distance (ties go to the first in raster order).</summary>
+    private static bool IsLocalMaximum(int[] distance, int w, int h, int x, int y, int reach)
+    {
+        var value = distance[(y * w) + x];
+        for (var yy = Math.Max(0, y - reach); yy <= Math.Min(h - 1, y + reach); yy++)
+        {
+            for (var xx = Math.Max(0, x - reach); xx <= Math.Min(w - 1, x + reach); xx++)
+            {
+                var other = distance[(yy * w) + xx];
+                if (other > value || (other == value && ((yy * w) + xx) < ((y * w) + x)))
+                {
+                    return false;
+                }
+            }
+        }
+
+        return true;
+    }
+
+    public static double Median(IEnumerable<double> values)
+    {
+        var sorted = values.OrderBy(v => v).ToArray();
+        if (sorted.Length == 0)
+        {
+            return double.NaN;
+        }
+
+        var mid = sorted.Length / 2;
+        return sorted.Length % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+    }
+
+    private sealed class SurveyBuffers(int width, int height)
+    {
+        public int Width { get; } = width;
+
+        public int Height { get; } = height;
+
+        public short[] Hu { get; } = new short[width * height];
+
+        public bool[] Mask { get; } = new bool[width * height];
+
+        public bool[] Walls { get; } = new bool[width * height];
+
+        public int[] Labels { get; } = new int[width * height];
+
+        public bool[] Filled { get; } = new bool[width * height];
+
+        public int[] Distance { get; } = new int[width * height];
+
+        public int[] Solid { get; } = new int[width * height];
+
+        public int[] Queue { get; } = new int[width * height];
+    }
+}

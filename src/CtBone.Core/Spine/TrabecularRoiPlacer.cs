@@ -1,0 +1,138 @@
+using CtBone.Core.Volumes;
+
+namespace CtBone.Core.Spine;
+
+/// <summary>An elliptical ROI on one axial slice, in the stack's mm frame.</summary>
+/// <param name="Slice">Slice index k of the stack (feet to head).</param>
+/// <param name="CenterMm">Ellipse centre (z is the slice's).</param>
+/// <param name="SemiLateralMm">Half-axis along the body's left axis.</param>
+/// <param name="SemiAnteriorMm">Half-axis along the body's front-back axis.</param>
+/// <param name="RotationDegrees">Axial rotation of the body: positive turns its front towards patient left.</param>
+internal readonly record struct RoiSlice(int Slice, Vector3D CenterMm, double SemiLateralMm, double SemiAnteriorMm, double RotationDegrees)
+{
+    /// <summary>Whether a point of the slice (stack mm) is inside the ellipse.</summary>
+    public bool Contains(double xMm, double yMm)
+    {
+        var (sin, cos) = Math.SinCos(RotationDegrees * Math.PI / 180);
+        var dx = xMm - CenterMm.X;
+        var dy = yMm - CenterMm.Y;
+        // Body axes: left = (cos, sin), posterior = (−sin, cos).
+        var u = (dx * cos) + (dy * sin);
+        var v = (-dx * sin) + (dy * cos);
+        return ((u * u) / (SemiLateralMm * SemiLateralMm)) + ((v * v) / (SemiAnteriorMm * SemiAnteriorMm)) <= 1;
+    }
+}
+
+/// <summary>The ROI of one vertebra and what it measured.</summary>
+internal sealed record TrabecularMeasurement(IReadOnlyList<RoiSlice> Slices, int MidSlice, RoiStatistics Statistics, double MinHu, double MaxHu, double OutlierFraction, double HighDensityFraction, double HalfWidthMm, double HalfDepthMm);
+
+/// <summary>
+/// Places the trabecular ROI of a vertebral body: on the axial slices of its middle half-height, an ellipse in the
+/// front and middle of the body, inset from the cortex and kept in front of the basivertebral vein, about 200 mm²
+/// (CLINICAL.md: oval ROI of about 200 mm² in anterior-central trabecular bone; several mid-body slices lower noise).
+/// </summary>
+internal static class TrabecularRoiPlacer
+{
+    /// <summary>Largest ROI area per slice, mm² (Osteoporos Int 2025 recommends about 200).</summary>
+    public const double MaxAreaMm2 = 220;
+
+    /// <summary>Below this the ROI is flagged small-roi.</summary>
+    public const double SmallAreaMm2 = 90;
+
+    public static TrabecularMeasurement? Place(AxialStack stack, SpineColumn column, ColumnSegment segment, IReadOnlySet<int> avoidSlices)
+    {
+        var halfRange = Math.Max(0.22 * segment.LengthMm, stack.SliceSpacingMm * 0.5);
+        var sections = new List<(int K, BodyCrossSection Section)>();
+        for (var k = 0; k < stack.Nz; k++)
+        {
+            if (Math.Abs(stack.SliceZMm[k] - segment.CenterZMm) > halfRange || avoidSlices.Contains(k))
+            {
+                continue;
+            }
+
+            var point = column.At(stack.SliceZMm[k], stack);
+            var section = BodyCrossSection.Measure(stack, point, Vector3D.UnitX, Vector3D.UnitY, (1.6 * column.TypicalRadiusMm) + 12);
+            if (section.IsBody && !double.IsNaN(section.HalfWidthMm) && section.HalfWidthMm >= 5 && section.HalfDepthMm >= 4)
+            {
+                sections.Add((k, section));
+            }
+        }
+
+        if (sections.Count == 0)
+        {
+            return null;
+        }
+
+        // One shape per body (the median over its slices); only the centre follows the body from slice to slice.
+        var halfWidth = SpineColumn.Median(sections.Select(s => s.Section.HalfWidthMm));
+        var halfDepth = SpineColumn.Median(sections.Select(s => s.Section.HalfDepthMm));
+        var rotation = SpineColumn.Median(sections.Select(s => s.Section.RotationDegrees));
+        var semiLateral = 0.55 * halfWidth;
+        var semiAnterior = 0.42 * halfDepth;
+        var area = Math.PI * semiLateral * semiAnterior;
+        if (area > MaxAreaMm2)
+        {
+            var scale = Math.Sqrt(MaxAreaMm2 / area);
+            semiLateral *= scale;
+            semiAnterior *= scale;
+        }
+
+        var (sin, cos) = Math.SinCos(rotation * Math.PI / 180);
+        var anterior = new Vector3D(sin, -cos, 0);
+        var rois = sections
+            .Select(s => new RoiSlice(s.K, s.Section.CenterMm + (anterior * (0.30 * halfDepth)), semiLateral, semiAnterior, rotation))
+            .ToList();
+
+        var values = new List<short>();
+        foreach (var roi in rois)
+        {
+            var reach = Math.Max(roi.SemiLateralMm, roi.SemiAnteriorMm);
+            var x0 = Math.Max(0, (int)Math.Floor((roi.CenterMm.X - reach) / stack.PixelXMm));
+            var x1 = Math.Min(stack.Nx - 1, (int)Math.Ceiling((roi.CenterMm.X + reach) / stack.PixelXMm));
+            var y0 = Math.Max(0, (int)Math.Floor((roi.CenterMm.Y - reach) / stack.PixelYMm));
+            var y1 = Math.Min(stack.Ny - 1, (int)Math.Ceiling((roi.CenterMm.Y + reach) / stack.PixelYMm));
+            for (var y = y0; y <= y1; y++)
+            {
+                for (var x = x0; x <= x1; x++)
+                {
+                    if (roi.Contains(x * stack.PixelXMm, y * stack.PixelYMm))
+                    {
+                        values.Add(stack[x, y, roi.Slice]);
+                    }
+                }
+            }
+        }
+
+        if (values.Count == 0)
+        {
+            return null;
+        }
+
+        var statistics = Statistics(values, stack.PixelXMm * stack.PixelYMm, rois.Count, out var min, out var max, out var outliers, out var dense);
+        var mid = rois.MinBy(r => Math.Abs(stack.SliceZMm[r.Slice] - segment.CenterZMm)).Slice;
+        return new TrabecularMeasurement(rois, mid, statistics, min, max, outliers, dense, halfWidth, halfDepth);
+    }
+
+    private static RoiStatistics Statistics(List<short> values, double pixelAreaMm2, int slices, out double min, out double max, out double outlierFraction, out double denseFraction)
+    {
+        values.Sort();
+        double sum = 0, sumSquares = 0;
+        foreach (var v in values)
+        {
+            sum += v;
+            sumSquares += (double)v * v;
+        }
+
+        var n = values.Count;
+        var mean = sum / n;
+        var sd = n > 1 ? Math.Sqrt(Math.Max(0, (sumSquares - (n * mean * mean)) / (n - 1))) : 0;
+        var median = n % 2 == 1 ? values[n / 2] : (values[(n / 2) - 1] + values[n / 2]) / 2.0;
+        var deviations = values.Select(v => Math.Abs(v - median)).OrderBy(d => d).ToList();
+        var robustSd = 1.4826 * deviations[n / 2];
+        outlierFraction = robustSd > 0 ? values.Count(v => Math.Abs(v - median) > 4 * Math.Max(robustSd, 5)) / (double)n : 0;
+        denseFraction = values.Count(v => v >= 600) / (double)n;
+        min = values[0];
+        max = values[^1];
+        return new RoiStatistics(mean, sd, median, n * pixelAreaMm2 / slices, n);
+    }
+}
