@@ -1,0 +1,134 @@
+using System.Text;
+using CtBone.Core.Analysis;
+using CtBone.Core.Screening;
+using CtBone.Core.Volumes;
+
+namespace CtBone.Imaging;
+
+/// <summary>
+/// The key images a surgeon checks a CtBone number against (issue 3), as PNG: per level an axial image of the ROI's
+/// mid-slice with the ROI outline and the level's HU, flags and exclusion; and one sagittal overview with every level.
+/// </summary>
+/// <remarks>
+/// Conventions: grey scale from <see cref="KeyImageOptions.WindowCenterHu"/> and <see cref="KeyImageOptions.WindowWidthHu"/>
+/// (bone window by default). Axial images are radiological: patient right on the image's left, anterior up, whichever way
+/// the series stores rows and columns. The overview shows head up and anterior left with square pixels. All geometry is
+/// DICOM patient LPS in mm, as in <see cref="LevelFinding"/> and <see cref="VolumeGeometry"/>. Labels need the font at
+/// <see cref="KeyImageOptions.FontPath"/>; a missing font throws <see cref="FileNotFoundException"/>.
+/// </remarks>
+public static class KeyImageRenderer
+{
+    /// <summary>File name of the sagittal overview written by <see cref="WriteAsync"/>.</summary>
+    public const string OverviewFileName = "sagittal.png";
+
+    /// <summary>
+    /// PNG of <paramref name="level"/>'s ROI mid-slice (<see cref="RoiGeometry.MidSlice"/>), or without an ROI the slice
+    /// nearest <see cref="LevelFinding.CenterMm"/> with a marker there. The image is <see cref="KeyImageOptions.AxialSizePx"/>
+    /// wide and shows <see cref="KeyImageOptions.AxialFieldOfViewMm"/> centred on the ROI, with caption and provenance bands.
+    /// </summary>
+    /// <exception cref="FileNotFoundException">The font file does not exist.</exception>
+    /// <exception cref="ArgumentException">An option is out of range, or the level's geometry does not fit the volume.</exception>
+    public static byte[] RenderAxial(CtVolume volume, LevelFinding level, KeyImageOptions options)
+    {
+        Check(volume, options);
+        ArgumentNullException.ThrowIfNull(level);
+        return AxialKeyImage.Render(volume, level, options);
+    }
+
+    /// <summary>
+    /// PNG of a sagittal reformat over the volume's whole head-feet extent, curved left-right through the level centres,
+    /// head up and anterior left, with every level marked at <see cref="LevelFinding.CenterMm"/> and labelled with its HU
+    /// or exclusion, the <see cref="KeyImageOptions.ScreeningSummary"/> and the screening disclaimer.
+    /// </summary>
+    /// <exception cref="FileNotFoundException">The font file does not exist.</exception>
+    /// <exception cref="ArgumentException">An option is out of range, or a level's centre is not an [x, y, z] point.</exception>
+    public static byte[] RenderSagittalOverview(CtVolume volume, IReadOnlyList<LevelFinding> levels, KeyImageOptions options)
+    {
+        Check(volume, options);
+        ArgumentNullException.ThrowIfNull(levels);
+        return SagittalOverview.Render(volume, levels, options);
+    }
+
+    /// <summary>
+    /// Writes one <c>{level}_axial.png</c> per vertebra of <paramref name="findings"/> (e.g. <c>L1_axial.png</c>) and
+    /// <see cref="OverviewFileName"/> into <paramref name="directory"/>, creating it and replacing files of the same names.
+    /// Provenance and the screening line come from <paramref name="options"/> where set, else from the findings.
+    /// </summary>
+    /// <returns>The paths written: the axial images top level first, then the overview.</returns>
+    public static async Task<IReadOnlyList<string>> WriteAsync(
+        CtVolume volume, Findings findings, string directory, KeyImageOptions options, CancellationToken cancellationToken)
+    {
+        Check(volume, options);
+        ArgumentNullException.ThrowIfNull(findings);
+        ArgumentException.ThrowIfNullOrWhiteSpace(directory);
+        options = options with
+        {
+            SeriesInstanceUid = options.SeriesInstanceUid ?? findings.SeriesInstanceUid,
+            AlgorithmVersion = options.AlgorithmVersion ?? findings.AlgorithmVersion,
+            ScreeningSummary = options.ScreeningSummary ?? ScreeningLine(findings.Screening),
+        };
+
+        Directory.CreateDirectory(directory);
+        var written = new List<string>(findings.Vertebrae.Count + 1);
+        var names = new HashSet<string>(StringComparer.OrdinalIgnoreCase) { OverviewFileName };
+        foreach (var level in findings.Vertebrae)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var path = Path.Combine(directory, UniqueName(names, FileStem(level.Level) + "_axial", ".png"));
+            await File.WriteAllBytesAsync(path, AxialKeyImage.Render(volume, level, options), cancellationToken).ConfigureAwait(false);
+            written.Add(path);
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+        var overview = Path.Combine(directory, OverviewFileName);
+        await File.WriteAllBytesAsync(overview, SagittalOverview.Render(volume, findings.Vertebrae, options), cancellationToken).ConfigureAwait(false);
+        written.Add(overview);
+        return written;
+    }
+
+    private static void Check(CtVolume volume, KeyImageOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(volume);
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+    }
+
+    private static string? ScreeningLine(ScreeningResult? screening)
+    {
+        if (screening is null)
+        {
+            return null;
+        }
+
+        var line = new StringBuilder("Screening: ").Append(screening.Category.ToString().ToLowerInvariant());
+        if (!string.IsNullOrWhiteSpace(screening.Severity))
+        {
+            line.Append(" (").Append(screening.Severity).Append(')');
+        }
+
+        if (screening.LevelUsed is not null && screening.Hu is { } hu)
+        {
+            line.Append(LevelCaptions.Invariant($", {screening.LevelUsed} {hu:0} HU"));
+        }
+
+        return line.ToString();
+    }
+
+    /// <summary>A level name as a file-name stem: letters, digits and '-' kept, anything else '_'.</summary>
+    private static string FileStem(string level)
+    {
+        var stem = new string(level.Select(c => char.IsAsciiLetterOrDigit(c) || c == '-' ? c : '_').ToArray());
+        return stem.Length == 0 ? "level" : stem;
+    }
+
+    private static string UniqueName(HashSet<string> taken, string stem, string extension)
+    {
+        var name = stem + extension;
+        for (var n = 2; !taken.Add(name); n++)
+        {
+            name = LevelCaptions.Invariant($"{stem}_{n}{extension}");
+        }
+
+        return name;
+    }
+}
