@@ -39,8 +39,11 @@ public sealed record SpineAnalysisOptions
     /// <summary>Least head-foot coverage (mm) worth analysing: about one vertebra and a disc. Default 40.</summary>
     public double MinCoverageMm { get; init; } = 40;
 
-    /// <summary>Metal volume (mm³, voxels at 2000 HU or more) in a vertebra that excludes it. Default 20 (a pedicle screw holds over 1000).</summary>
-    public double MetalExclusionMm3 { get; init; } = 20;
+    /// <summary>
+    /// Metal volume (mm³, voxels at 2000 HU or more) in a vertebra that excludes it. Default 200: a pedicle screw holds
+    /// over 1000, the tip of a rod passing a neighbour far less; streaks reaching the ROI exclude it on their own.
+    /// </summary>
+    public double MetalExclusionMm3 { get; init; } = 200;
 
     /// <summary>Share of ROI voxels outside −200..1500 HU (streaks) that excludes a level. Default 0.01.</summary>
     public double StreakExclusionFraction { get; init; } = 0.01;
@@ -122,6 +125,12 @@ public sealed class SpineAnalyzer
         }
 
         var sizes = segments.Select(s => BodySize(stack, column, s)).ToList();
+        // Metal, a fracture or the edge of the field can spoil one cross-section; such a size gives way to the typical one.
+        var typicalWidth = SpineColumn.Median(sizes.Select(s => s.HalfWidthMm));
+        var typicalDepth = SpineColumn.Median(sizes.Select(s => s.HalfDepthMm));
+        sizes = sizes
+            .Select(s => s.HalfWidthMm >= 0.6 * typicalWidth && s.HalfWidthMm <= 1.6 * typicalWidth ? s : (typicalWidth, typicalDepth))
+            .ToList();
         (double, double) SizeAt(double z)
         {
             var nearest = Enumerable.Range(0, segments.Count).MinBy(i => Math.Abs(segments[i].CenterZMm - z));
@@ -152,10 +161,10 @@ public sealed class SpineAnalyzer
         foreach (var level in labelled.Reverse())
         {
             cancellationToken.ThrowIfCancellationRequested();
-            levels.Add(MeasureLevel(stack, column, level, avoid, context));
+            levels.Add(MeasureLevel(stack, column, level, avoid, context, warnings));
         }
 
-        levels = CheckNeighbours(levels);
+        levels = CheckNeighbours(levels, stack.SliceSpacingMm);
         Lap("measure");
 
         var referenceSlices = levels
@@ -211,7 +220,7 @@ public sealed class SpineAnalyzer
         };
     }
 
-    private (LabelledSegment, LevelFinding, TrabecularMeasurement?) MeasureLevel(AxialStack stack, SpineColumn column, LabelledSegment level, IReadOnlySet<int> avoid, SeriesContext context)
+    private (LabelledSegment, LevelFinding, TrabecularMeasurement?) MeasureLevel(AxialStack stack, SpineColumn column, LabelledSegment level, IReadOnlySet<int> avoid, SeriesContext context, List<string> warnings)
     {
         var segment = level.Segment;
         var flags = new List<string>();
@@ -238,15 +247,20 @@ public sealed class SpineAnalyzer
             return (level, finding, null);
         }
 
+        if (segment.SplitWithoutDisc)
+        {
+            warnings.Add(Invariant($"{level.Level}: no disc showed between it and a neighbour (thick slices or metal); its ends were estimated from the typical body height"));
+        }
+
         var roi = TrabecularRoiPlacer.Place(stack, column, segment, avoid);
-        var interior = roi?.Statistics.MedianHu ?? 150;
         var halfDepth = roi?.HalfDepthMm ?? column.TypicalRadiusMm;
         var rotation = roi?.Slices[0].RotationDegrees ?? 0;
-        var heights = VertebralQc.Heights(stack, column, segment, halfDepth, interior, rotation);
+        var heights = VertebralQc.Heights(stack, column, segment, halfDepth, rotation);
         var metal = VertebralQc.MetalVolumeMm3(stack, column, segment, halfDepth);
 
         FractureGrade? grade = null;
-        if (heights is { } h && VertebralQc.Grade(h.HeightLossFraction) is var g && g != FractureGrade.None)
+        // Screws and their streaks corrupt endplates; a level with metal is excluded for that and not graded.
+        if (metal < _options.MetalExclusionMm3 && heights is { } h && VertebralQc.Grade(h.HeightLossFraction, stack.SliceSpacingMm) is var g && g != FractureGrade.None)
         {
             grade = g;
             flags.Add(LevelFlags.Fracture);
@@ -289,6 +303,12 @@ public sealed class SpineAnalyzer
             }
         }
 
+        // Streaks from metal make any HU in the vertebra meaningless: its ROI is not reported, only the reason.
+        if (flags.Contains(LevelFlags.Metal))
+        {
+            roi = null;
+        }
+
         var mid = roi?.Slices.First(s => s.Slice == roi.MidSlice);
         var finding2 = new LevelFinding
         {
@@ -314,7 +334,7 @@ public sealed class SpineAnalyzer
     /// A body much shorter than its whole neighbours has lost height evenly (a crush fracture, Genant's third shape),
     /// which its own front-to-back ratios cannot show.
     /// </summary>
-    private static List<(LabelledSegment, LevelFinding, TrabecularMeasurement?)> CheckNeighbours(List<(LabelledSegment Label, LevelFinding Finding, TrabecularMeasurement? Roi)> levels)
+    private static List<(LabelledSegment, LevelFinding, TrabecularMeasurement?)> CheckNeighbours(List<(LabelledSegment Label, LevelFinding Finding, TrabecularMeasurement? Roi)> levels, double spacingMm)
     {
         var result = new List<(LabelledSegment, LevelFinding, TrabecularMeasurement?)>();
         for (var i = 0; i < levels.Count; i++)
@@ -324,11 +344,11 @@ public sealed class SpineAnalyzer
                 .Where(j => j >= 0 && j < levels.Count && levels[j].Finding.Heights is not null && levels[j].Finding.FractureGrade is null && levels[j].Label.Segment.IsClosed)
                 .Select(j => levels[j].Finding.Heights!.PosteriorMm)
                 .ToList();
-            if (finding.Heights is { } h && neighbours.Count > 0 && finding.FractureGrade is null)
+            if (finding.Heights is { } h && neighbours.Count > 0 && finding.FractureGrade is null && !finding.Flags.Contains(LevelFlags.Metal))
             {
                 var expected = neighbours.Average();
                 var loss = 1 - (Math.Max(h.PosteriorMm, Math.Max(h.AnteriorMm, h.MiddleMm)) / expected);
-                if (VertebralQc.Grade(loss) is var g && g != FractureGrade.None)
+                if (VertebralQc.Grade(loss, spacingMm) is var g && g != FractureGrade.None)
                 {
                     var flags = finding.Flags.Append(LevelFlags.Fracture).ToList();
                     var reason = Invariant($"fracture: {g.ToString().ToLowerInvariant()} (Genant), the body is {loss:P0} lower than its neighbours");
@@ -396,7 +416,7 @@ public sealed class SpineAnalyzer
         };
     }
 
-    private static (double HalfWidthMm, double HalfDepthMm) BodySize(AxialStack stack, SpineColumn column, ColumnSegment segment)
+    internal static (double HalfWidthMm, double HalfDepthMm) BodySize(AxialStack stack, SpineColumn column, ColumnSegment segment)
     {
         var point = column.At(segment.CenterZMm, stack);
         var section = BodyCrossSection.Measure(stack, point, Vector3D.UnitX, Vector3D.UnitY, (1.6 * column.TypicalRadiusMm) + 12);
@@ -406,32 +426,37 @@ public sealed class SpineAnalyzer
     }
 
     /// <summary>
-    /// Marks the sacral segments from the bottom up: the first sacral segment's alae carry bone far beyond a lumbar
-    /// transverse process (25 mm or more past the body's side on both sides, in the upper half of the segment), and no
-    /// rib is rooted on it. The first segment that fails ends the sacrum.
+    /// Marks the sacral segments from the bottom up. The first sacral segment's alae are thick wings of bone reaching far
+    /// beyond a lumbar transverse process: on at least 8 mm of the segment's upper part (two slices at least), bone joined
+    /// to the body reaches 25 mm past its sides on both sides and is 12 mm or more thick front to back just beyond them,
+    /// and no rib is rooted on the segment. The first segment that fails ends the sacrum.
     /// </summary>
-    private static List<bool> SacralSegments(AxialStack stack, SpineColumn column, IReadOnlyList<ColumnSegment> segments, List<(double HalfWidthMm, double HalfDepthMm)> sizes, IReadOnlyList<RibFinding> ribs)
+    internal static List<bool> SacralSegments(AxialStack stack, SpineColumn column, IReadOnlyList<ColumnSegment> segments, List<(double HalfWidthMm, double HalfDepthMm)> sizes, IReadOnlyList<RibFinding> ribs)
     {
         var sacral = new List<bool>(new bool[segments.Count]);
         for (var i = 0; i < segments.Count; i++)
         {
             var segment = segments[i];
-            var reach = 0.0;
-            for (var z = segment.CenterZMm - (0.2 * segment.LengthMm); z <= segment.TopZMm - 2; z += Math.Max(1, stack.SliceSpacingMm))
+            var halfWidth = sizes[i].HalfWidthMm;
+            var winged = new List<int>();
+            var k0 = (int)Math.Ceiling(stack.SliceAt(Math.Max(stack.SliceZMm[0], segment.CenterZMm - (0.2 * segment.LengthMm))));
+            var k1 = (int)Math.Floor(stack.SliceAt(Math.Min(stack.SliceZMm[^1], segment.TopZMm - 2)));
+            for (var k = Math.Max(0, k0); k <= k1; k++)
             {
-                var k = (int)Math.Round(stack.SliceAt(z));
-                if (k < 0)
-                {
-                    continue;
-                }
-
                 var point = column.At(stack.SliceZMm[k], stack);
-                reach = Math.Max(reach, LateralBoneReach.Measure(stack, k, point.X, point.Y));
+                var (reach, thickness) = LateralBoneReach.Measure(stack, k, point.X, point.Y, halfWidth);
+                if (reach >= halfWidth + 25 && thickness >= 12)
+                {
+                    winged.Add(k);
+                }
             }
 
-            // Ribs reach as far as alae do; a segment with a rib rooted on it is thoracic.
+            var spanMm = winged.Count == 0 ? 0 : stack.SliceZMm[winged[^1]] - stack.SliceZMm[winged[0]] + stack.SliceSpacingMm;
+            // Ribs reach as far as alae do; a segment with a rib rooted on it is thoracic. Screws and rods reach sideways
+            // too, and sit in lumbar vertebrae far more often than in S1, so an instrumented segment ends the sacrum.
             var rooted = ribs.Any(r => r.RootZMm >= segment.BottomZMm - 5 && r.RootZMm <= segment.TopZMm + 5);
-            if (reach < sizes[i].HalfWidthMm + 25 || rooted)
+            var instrumented = winged.Count >= 2 && VertebralQc.MetalVolumeMm3(stack, column, segment, sizes[i].HalfDepthMm) >= 200;
+            if (winged.Count < 2 || spanMm < 8 || rooted || instrumented)
             {
                 break;
             }

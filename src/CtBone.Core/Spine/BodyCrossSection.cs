@@ -26,13 +26,13 @@ internal readonly record struct BodyCrossSection(
 
     /// <summary>
     /// Casts rays from (x, y) mm on slice k. The cortex is where the HU first rise above both
-    /// <see cref="SpineColumn.CorticalHu"/> and the body's interior by 150 HU, so that dense young trabecular bone
+    /// <see cref="SpineColumn.CorticalHu"/> and the body's interior by 120 HU, so that dense young trabecular bone
     /// is not taken for cortex. Rays longer than <paramref name="maxRadiusMm"/> count as misses.
     /// </summary>
     public static BodyCrossSection Measure(AxialStack stack, Vector3D pointMm, Vector3D lateral, Vector3D posterior, double maxRadiusMm)
     {
         var interior = MedianNear(stack, pointMm, lateral, posterior);
-        var threshold = Math.Max(SpineColumn.CorticalHu, interior + 150);
+        var threshold = Math.Max(SpineColumn.CorticalHu, interior + 120);
         Span<double> radii = stackalloc double[Rays];
         var anteriorHits = 0;
         var anteriorRays = 0;

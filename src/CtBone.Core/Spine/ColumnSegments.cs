@@ -13,6 +13,9 @@ internal readonly record struct DiscGap(double CenterZMm, double BottomZMm, doub
 /// </summary>
 internal sealed record ColumnSegment(double BottomZMm, double TopZMm, bool OpenBelow, bool OpenAbove)
 {
+    /// <summary>True when the segment was cut from a longer one where no disc showed: its ends are estimates.</summary>
+    public bool SplitWithoutDisc { get; init; }
+
     public double CenterZMm => (BottomZMm + TopZMm) / 2;
 
     public double LengthMm => TopZMm - BottomZMm;
@@ -45,12 +48,59 @@ internal static class ColumnSegmenter
             segments.Add(new ColumnSegment(bottom, profile.ZMm[^1], openBelow, true));
         }
 
-        return (segments, discs);
+        return (SplitLong(profile, segments), discs);
+    }
+
+    /// <summary>
+    /// A closed segment far longer than its fellows holds two bodies whose disc did not show (thick slices, metal
+    /// streaks filling the disc's ring): it is cut at the lowest ring in its middle, once per extra body.
+    /// </summary>
+    private static List<ColumnSegment> SplitLong(ColumnProfile profile, List<ColumnSegment> segments)
+    {
+        var closed = segments.Where(s => s.IsClosed).Select(s => s.LengthMm).ToList();
+        if (closed.Count < 3)
+        {
+            return segments;
+        }
+
+        var typical = SpineColumn.Median(closed);
+        var result = new List<ColumnSegment>();
+        foreach (var segment in segments)
+        {
+            var parts = (int)Math.Round(segment.LengthMm / typical);
+            if (!segment.IsClosed || segment.LengthMm < 1.6 * typical || parts < 2)
+            {
+                result.Add(segment);
+                continue;
+            }
+
+            var bottom = segment.BottomZMm;
+            for (var part = 1; part < parts; part++)
+            {
+                var expected = segment.BottomZMm + (part * segment.LengthMm / parts);
+                var from = profile.IndexOf(expected - (0.25 * typical));
+                var to = profile.IndexOf(expected + (0.25 * typical));
+                var cut = from;
+                for (var i = from; i <= to; i++)
+                {
+                    cut = profile.Ring[i] < profile.Ring[cut] ? i : cut;
+                }
+
+                var z = profile.ZMm[cut];
+                result.Add(new ColumnSegment(bottom, z - 2, false, false) { SplitWithoutDisc = true });
+                bottom = z + 2;
+            }
+
+            result.Add(new ColumnSegment(bottom, segment.TopZMm, false, false) { SplitWithoutDisc = true });
+        }
+
+        return result;
     }
 
     /// <summary>
     /// Discs are dips of the ring profile: a local minimum at or below 0.6 that the profile rises at least 0.3 above on
-    /// both sides within 12 mm. A disc narrower than a slice shows as a shallower dip, so the depth is reported.
+    /// both sides within 12 mm, and that either falls to 0.3 or has an endplate on each side. A disc narrower than a
+    /// slice shows as a shallower dip, so the depth is reported.
     /// </summary>
     private static List<DiscGap> FindDiscs(ColumnProfile profile)
     {
@@ -69,7 +119,9 @@ internal static class ColumnSegmenter
             var leftMax = Max(ring, Math.Max(0, i - reach), i);
             var rightMax = Max(ring, i, Math.Min(n - 1, i + reach));
             var depth = Math.Min(leftMax, rightMax) - ring[i];
-            if (depth < 0.3)
+            // A shallow dip is a disc only with an endplate on each side; the waist of a body with thin osteoporotic
+            // cortex dips too, but between no endplates.
+            if (depth < 0.3 || (ring[i] > 0.3 && !HasEndplatesAround(profile, i)))
             {
                 continue;
             }
@@ -105,6 +157,26 @@ internal static class ColumnSegmenter
         }
 
         return discs;
+    }
+
+    /// <summary>Whether the HU at the column's centre peaks at least 60 HU above the dip within 8 mm below and above it.</summary>
+    private static bool HasEndplatesAround(ColumnProfile profile, int i)
+    {
+        var reach = (int)Math.Round(8 / ColumnProfile.StepMm);
+        var floor = profile.InteriorHu[i] + 60;
+        var below = false;
+        var above = false;
+        for (var j = Math.Max(0, i - reach); j < i; j++)
+        {
+            below |= profile.InteriorHu[j] >= floor;
+        }
+
+        for (var j = i + 1; j <= Math.Min(profile.Count - 1, i + reach); j++)
+        {
+            above |= profile.InteriorHu[j] >= floor;
+        }
+
+        return below && above;
     }
 
     private static bool IsMinimum(double[] values, int i, int reach)

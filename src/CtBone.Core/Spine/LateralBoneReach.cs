@@ -9,9 +9,10 @@ internal static class LateralBoneReach
 {
     /// <summary>
     /// The smaller of the left and right reaches (mm from the column's midline) of the bone region that holds the body
-    /// centre on slice k; 0 when the centre is not in a bone-walled region.
+    /// centre on slice k, and the smaller of its front-to-back thicknesses 8 to 18 mm beyond the body's sides (a
+    /// transverse process is a thin bar there, an ala a thick wing). Zeros when the centre is not in a bone-walled region.
     /// </summary>
-    public static double Measure(AxialStack stack, int k, double centerXMm, double centerYMm)
+    public static (double ReachMm, double ThicknessMm) Measure(AxialStack stack, int k, double centerXMm, double centerYMm, double bodyHalfWidthMm)
     {
         const double halfWidthMm = 130;
         const double aheadMm = 50;
@@ -24,7 +25,7 @@ internal static class LateralBoneReach
         var h = y1 - y0 + 1;
         if (w < 3 || h < 3)
         {
-            return 0;
+            return (0, 0);
         }
 
         var walls = new bool[w * h];
@@ -49,10 +50,12 @@ internal static class LateralBoneReach
         var label = NearestLabel(labels, w, h, cx, cy, (int)Math.Ceiling(6 / stack.PixelXMm));
         if (label == 0)
         {
-            return 0;
+            return (0, 0);
         }
 
         double left = 0, right = 0;
+        var leftRows = new bool[h];
+        var rightRows = new bool[h];
         for (var i = 0; i < labels.Length; i++)
         {
             if (labels[i] != label)
@@ -63,9 +66,15 @@ internal static class LateralBoneReach
             var offset = (((i % w) + x0) * stack.PixelXMm) - centerXMm;
             left = Math.Max(left, offset);
             right = Math.Max(right, -offset);
+            var beyond = Math.Abs(offset) - bodyHalfWidthMm;
+            if (beyond is >= 8 and <= 18)
+            {
+                (offset > 0 ? leftRows : rightRows)[i / w] = true;
+            }
         }
 
-        return Math.Min(left, right);
+        var thickness = Math.Min(leftRows.Count(r => r), rightRows.Count(r => r)) * stack.PixelYMm;
+        return (Math.Min(left, right), thickness);
     }
 
     private static int NearestLabel(int[] labels, int w, int h, int cx, int cy, int reach)

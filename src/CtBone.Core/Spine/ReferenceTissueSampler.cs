@@ -27,12 +27,14 @@ internal static class ReferenceTissueSampler
         {
             var axis = column.At(stack.SliceZMm[k], stack);
             SampleSlice(stack, k, axis, halfDepth, air, subcutaneous, visceral, muscle, centres);
-            if (FindVessel(stack, k, axis, halfDepth, leftSide: true) is { } a)
+            var a = FindVessel(stack, k, axis, halfDepth, leftSide: true, avoid: null);
+            if (a is not null)
             {
-                aorta.Add(a);
+                aorta.Add(a.Value);
             }
 
-            if (FindVessel(stack, k, axis, halfDepth, leftSide: false) is { } c)
+            // The IVC lies right of the aorta; a disc on the aorta itself must not pass for it.
+            if (FindVessel(stack, k, axis, halfDepth, leftSide: false, avoid: a?.Centre) is { } c)
             {
                 cava.Add(c.Hu);
             }
@@ -232,7 +234,7 @@ internal static class ReferenceTissueSampler
     /// A vessel in front of the spine (aorta on the left, IVC on the right): the 5 mm disc whose mean HU stands
     /// highest above the 9–12 mm ring around it, among soft-tissue or brighter discs that are not bone.
     /// </summary>
-    private static (double Hu, Vector3D Centre)? FindVessel(AxialStack stack, int k, Vector3D axis, double halfDepth, bool leftSide)
+    private static (double Hu, Vector3D Centre)? FindVessel(AxialStack stack, int k, Vector3D axis, double halfDepth, bool leftSide, Vector3D? avoid)
     {
         var xFrom = leftSide ? axis.X - 10 : axis.X - 55;
         var xTo = leftSide ? axis.X + 55 : axis.X + 10;
@@ -243,6 +245,11 @@ internal static class ReferenceTissueSampler
         {
             for (var cx = xFrom; cx <= xTo; cx += 1.5)
             {
+                if (avoid is { } other && Math.Abs(cx - other.X) < 18 && Math.Abs(cy - other.Y) < 18)
+                {
+                    continue;
+                }
+
                 var (inner, innerSd, ring) = DiscAndRing(stack, k, cx, cy);
                 if (double.IsNaN(inner) || inner < -20 || inner > 600 || innerSd > 60 || ring > inner - 40)
                 {

@@ -22,6 +22,9 @@ internal static class RibFinder
     /// <summary>Bone pieces larger than this (mm³) are pelvis, not rib.</summary>
     public const double MaxRibVolumeMm3 = 40_000;
 
+    /// <summary>Largest bone volume per mm of lateral reach (mm²) that still reads as a rib.</summary>
+    public const double MaxRibSectionMm2 = 300;
+
     public static IReadOnlyList<RibFinding> Find(AxialStack stack, SpineColumn column, Func<double, (double HalfWidthMm, double HalfDepthMm)> bodySize, double zBottomMm, double zTopMm, CancellationToken cancellationToken)
     {
         const double cellMm = 2;
@@ -66,6 +69,15 @@ internal static class RibFinder
             front[d] = point.Y - halfDepth - 5;
             var slice = stack.Slice(k);
             var offset = (long)d * w * h;
+            // Rods and screw heads run beside the spine like ribs; slices with metal are left out.
+            foreach (var hu in slice)
+            {
+                if (hu >= SpineColumn.MetalHu)
+                {
+                    return;
+                }
+            }
+
             for (var cy = 0; cy < h; cy++)
             {
                 for (var cx = 0; cx < w; cx++)
@@ -161,16 +173,34 @@ internal static class RibFinder
                 }
             }
 
+            // The root's level: the mean z of the rib's bone within 4 mm of its nearest approach, steadier than one voxel.
+            double zSum = 0;
+            var zCount = 0;
+            foreach (var index in queue)
+            {
+                var d = (int)(index / (w * h));
+                var cx = (int)(index % (w * h)) % w;
+                var xMm = ((cx * fx) + ((fx - 1) / 2.0)) * stack.PixelXMm;
+                if (Math.Abs(xMm - axisX[d]) <= nearest + 4)
+                {
+                    zSum += stack.SliceZMm[k0 + d];
+                    zCount++;
+                }
+            }
+
+            rootZ = zSum / zCount;
             var rootSlice = (int)Math.Round(stack.SliceAt(rootZ)) - k0;
             rootSlice = Math.Clamp(rootSlice, 0, depth - 1);
             var atBand = nearest <= band[rootSlice] + 12;
             var behindFront = rootY >= front[rootSlice];
-            var leavesSpine = reach >= band[rootSlice] + 20;
+            var leavesSpine = reach >= band[rootSlice] + 30;
             // A piece rooted on the first or last slice may belong to a rib that starts outside the field of view.
             var cutByField = (rootSlice == 0 && k0 == 0) || (rootSlice == depth - 1 && k1 == stack.Nz - 1);
-            // Ribs are thin: even the longest in view holds a few tens of cm³; iliac bones hold far more.
+            // Ribs are thin: even the longest in view holds a few tens of cm³, and its volume per millimetre of lateral reach
+            // is a rib's cross-section (under 1.5 cm² with the curve). Iliac and sacral bone are far bulkier.
             var volume = queue.Count * voxelMm3;
-            if (atBand && behindFront && leavesSpine && !cutByField && volume <= MaxRibVolumeMm3)
+            var thin = volume / Math.Max(1, reach - band[rootSlice]) <= MaxRibSectionMm2;
+            if (atBand && behindFront && leavesSpine && !cutByField && volume <= MaxRibVolumeMm3 && thin)
             {
                 ribs.Add(new RibFinding(rootZ, rootSide > 0 ? "left" : "right", reach, volume));
             }

@@ -13,6 +13,9 @@ internal readonly record struct BodyCandidate(double XMm, double YMm, double Rad
 internal sealed record SliceSurvey(bool HasBody, double BodyCenterXMm, double BodyFrontYMm, double BodyBackYMm, IReadOnlyList<BodyCandidate> Candidates)
 {
     public static SliceSurvey Empty { get; } = new(false, 0, 0, 0, []);
+
+    /// <summary>Metal in the trunk (screws, rods): bone-walled regions here are split by metal and its streaks.</summary>
+    public bool HasMetal { get; init; }
 }
 
 /// <summary>
@@ -23,6 +26,12 @@ internal sealed class SpineColumn
 {
     /// <summary>Cortical bone and endplates read well above this even when thin and blurred; trabecular bone may not.</summary>
     public const double CorticalHu = 200;
+
+    /// <summary>Metal reads above this; cortex and even dense cement below.</summary>
+    public const double MetalHu = 2000;
+
+    /// <summary>A second, denser wall threshold: cortex still exceeds it where trabecular bone is dense or enhanced.</summary>
+    public const double DenseCorticalHu = 350;
 
     private SpineColumn(double[] x, double[] y, double[] radius, bool[] observed, int first, int last)
     {
@@ -89,7 +98,7 @@ internal sealed class SpineColumn
 
         // The region centre is only a coarse hint (a body with its canal can look like one region); the middle of the
         // cortex ring, where it is found, is the better centre.
-        var points = new List<(double Z, double X, double Y, double R)>();
+        var points = new List<(double Z, double X, double Y, double R, double W)>();
         foreach (var k in kept)
         {
             var c = path[k]!.Value;
@@ -97,7 +106,7 @@ internal sealed class SpineColumn
             var section = BodyCrossSection.Measure(stack, hint, Vector3D.UnitX, Vector3D.UnitY, (1.6 * c.RadiusMm) + 10);
             var refined = section.IsBody && section.HalfWidthMm >= 6 && section.HalfDepthMm >= 5 && (section.CenterMm - hint).Length <= 10;
             var centre = refined ? section.CenterMm : hint;
-            points.Add((stack.SliceZMm[k], centre.X, centre.Y, c.RadiusMm));
+            points.Add((stack.SliceZMm[k], centre.X, centre.Y, c.RadiusMm, refined ? 1 : 0.1));
         }
 
         var x = new double[stack.Nz];
@@ -138,7 +147,7 @@ internal sealed class SpineColumn
         return direction.Z <= 0 ? Vector3D.UnitZ : direction.Normalized();
     }
 
-    private static (double X, double Y, double R) LocalFit(List<(double Z, double X, double Y, double R)> points, double z, double halfWindowMm)
+    private static (double X, double Y, double R) LocalFit(List<(double Z, double X, double Y, double R, double W)> points, double z, double halfWindowMm)
     {
         double sw = 0, sz = 0, szz = 0, sx = 0, sy = 0, sxz = 0, syz = 0, sr = 0;
         var n = 0;
@@ -150,7 +159,7 @@ internal sealed class SpineColumn
                 continue;
             }
 
-            var w = Math.Pow(1 - (u * u * u), 3);
+            var w = p.W * Math.Pow(1 - (u * u * u), 3);
             var dz = p.Z - z;
             sw += w;
             sz += w * dz;
@@ -166,6 +175,16 @@ internal sealed class SpineColumn
         var determinant = (sw * szz) - (sz * sz);
         if (n < 3 || determinant <= 1e-9 * sw * sw)
         {
+            // Across a long gap (instrumented levels) the column runs straight from the nearest points below and above.
+            if (points.Any(p => p.Z <= z) && points.Any(p => p.Z >= z)
+                && points.Where(p => p.Z <= z).MaxBy(p => p.Z) is var below
+                && points.Where(p => p.Z >= z).MinBy(p => p.Z) is var above
+                && above.Z > below.Z)
+            {
+                var t = (z - below.Z) / (above.Z - below.Z);
+                return (below.X + (t * (above.X - below.X)), below.Y + (t * (above.Y - below.Y)), below.R + (t * (above.R - below.R)));
+            }
+
             var nearest = points.MinBy(p => Math.Abs(p.Z - z));
             return (nearest.X, nearest.Y, nearest.R);
         }
@@ -184,8 +203,17 @@ internal sealed class SpineColumn
     private static BodyCandidate?[] Track(AxialStack stack, SliceSurvey[] surveys)
     {
         const double maxGapMm = 24;
+        const double maxMetalGapMm = 120;
         const double skipCostPerMm = 0.25;
         var n = stack.Nz;
+        // Millimetres of metal-bearing slices below each slice: a gap through instrumented levels costs nothing extra.
+        var metalBelow = new double[n + 1];
+        for (var k = 0; k < n; k++)
+        {
+            var step = k == 0 ? 0 : stack.SliceZMm[k] - stack.SliceZMm[k - 1];
+            metalBelow[k + 1] = metalBelow[k] + (surveys[k].HasMetal ? step : 0);
+        }
+
         var best = new double[n][];
         var from = new (int Slice, int Index)[n][];
         var overall = double.MinValue;
@@ -200,10 +228,16 @@ internal sealed class SpineColumn
                 var here = candidates[c];
                 var score = here.Score;
                 var origin = (-1, -1);
-                for (var j = k - 1; j >= 0 && stack.SliceZMm[k] - stack.SliceZMm[j] <= maxGapMm + stack.SliceSpacingMm; j--)
+                for (var j = k - 1; j >= 0 && stack.SliceZMm[k] - stack.SliceZMm[j] <= maxMetalGapMm; j--)
                 {
                     var dz = stack.SliceZMm[k] - stack.SliceZMm[j];
-                    var skip = (dz - stack.SliceSpacingMm) * skipCostPerMm;
+                    var plain = dz - (metalBelow[k] - metalBelow[j + 1]);
+                    if (plain > maxGapMm + stack.SliceSpacingMm)
+                    {
+                        continue;
+                    }
+
+                    var skip = Math.Max(0, plain - stack.SliceSpacingMm) * skipCostPerMm;
                     var previous = surveys[j].Candidates;
                     for (var p = 0; p < previous.Count; p++)
                     {
@@ -322,22 +356,34 @@ internal sealed class SpineColumn
             b.Mask[i] = b.Hu[i] >= CorticalHu && b.Labels[i] == body;
         }
 
-        // A body is a hole walled by cortex (normal and osteoporotic bone) or, when its trabecular bone is dense, solid bone.
-        // Each is measured on its own, so that the canal behind a body (another walled hole) is not merged into it.
-        // Gaps of a pixel or two in thin cortex (the basivertebral foramen, noise) are closed before finding holes.
-        SliceMorphology.Dilate(b.Mask, b.Walls, w, h, b.Filled);
-        SliceMorphology.FillHoles(b.Walls, b.Filled, w, h, b.Queue);
-        for (var i = 0; i < b.Filled.Length; i++)
+        // A body is a hole walled by cortex. Holes are found at two wall thresholds: cortical bone (200 HU) walls in
+        // normal and osteoporotic bone, and a denser cut (350 HU) still leaves dense young or contrast-enhanced
+        // trabecular bone inside the cortex as a hole. Each hole is measured on its own, so the canal behind a body
+        // (another walled hole) is not merged into it, and solid bright regions (an enhanced aorta) are never candidates.
+        b.Distance.AsSpan().Clear();
+        foreach (var wall in (double[])[CorticalHu, DenseCorticalHu])
         {
-            b.Filled[i] &= !b.Walls[i];
-        }
+            for (var i = 0; i < b.Hu.Length; i++)
+            {
+                // Metal (screws in a body) is not wall: it would break the body's hole into pieces.
+                b.Mask[i] = b.Hu[i] >= wall && b.Hu[i] < MetalHu && b.Labels[i] == body;
+            }
 
-        SliceMorphology.Distance(b.Filled, b.Distance, w, h);
-        SliceMorphology.Distance(b.Mask, b.Solid, w, h);
-        for (var i = 0; i < b.Distance.Length; i++)
-        {
-            // A hole's distance stops a pixel short of the true cortex because the walls were dilated.
-            b.Distance[i] = b.Distance[i] > 0 ? b.Distance[i] + 3 : b.Solid[i];
+            // Gaps of a pixel or two in thin cortex (the basivertebral foramen, noise) are closed before finding holes.
+            SliceMorphology.Dilate(b.Mask, b.Walls, w, h, b.Filled);
+            SliceMorphology.FillHoles(b.Walls, b.Filled, w, h, b.Queue);
+            for (var i = 0; i < b.Filled.Length; i++)
+            {
+                b.Filled[i] &= !b.Walls[i];
+            }
+
+            SliceMorphology.Distance(b.Filled, b.Solid, w, h);
+            for (var i = 0; i < b.Distance.Length; i++)
+            {
+                // A hole's distance stops a pixel short of the true cortex because the walls were dilated.
+                var d = b.Solid[i] > 0 ? b.Solid[i] + 3 : 0;
+                b.Distance[i] = Math.Max(b.Distance[i], d);
+            }
         }
 
         var candidates = new List<BodyCandidate>();
@@ -357,8 +403,23 @@ internal sealed class SpineColumn
                 var xMm = ((xx * factor) + ((factor - 1) / 2.0)) * stack.PixelXMm;
                 var yMm = ((yy * factor) + ((factor - 1) / 2.0)) * stack.PixelYMm;
                 var lateral = Math.Abs((xx * px) - bodyX);
-                candidates.Add(new BodyCandidate(xMm, yMm, radius, radius - (0.3 * Math.Max(0, lateral - 20))));
+                // The canal holds CSF and epidural fat, darker than even osteoporotic trabecular bone.
+                var dark = Math.Clamp((40 - MedianAround(b.Hu, w, h, xx, yy, (int)Math.Ceiling(4 / pixel))) / 5, 0, 8);
+                candidates.Add(new BodyCandidate(xMm, yMm, radius, radius - (0.3 * Math.Max(0, lateral - 20)) - dark));
             }
+        }
+
+        // The canal is a bone-walled hole too, right behind its body. A candidate with a larger one straight in front of
+        // it is the canal (or the arch), whatever the continuity from slice to slice would prefer.
+        for (var i = 0; i < candidates.Count; i++)
+        {
+            var c = candidates[i];
+            var ahead = candidates
+                .Where(o => Math.Abs(o.XMm - c.XMm) <= 10 && o.YMm - c.YMm is >= -45 and <= -10 && o.RadiusMm >= Math.Max(8, c.RadiusMm))
+                .Select(o => o.RadiusMm)
+                .DefaultIfEmpty(0)
+                .Max();
+            candidates[i] = c with { Score = c.Score - (0.8 * ahead) };
         }
 
         candidates.Sort((p, q) => q.Score.CompareTo(p.Score));
@@ -367,7 +428,34 @@ internal sealed class SpineColumn
             candidates.RemoveRange(6, candidates.Count - 6);
         }
 
-        return new SliceSurvey(true, bodyX, minY * py, maxY * py, candidates);
+        var metal = 0;
+        for (var i = 0; i < b.Hu.Length; i++)
+        {
+            metal += b.Hu[i] >= MetalHu && b.Labels[i] == body ? 1 : 0;
+        }
+
+        // Slices through screws are left to the slices above and below: the bodies there are cut up by metal and streaks.
+        return metal >= 3
+            ? new SliceSurvey(true, bodyX, minY * py, maxY * py, []) { HasMetal = true }
+            : new SliceSurvey(true, bodyX, minY * py, maxY * py, candidates);
+    }
+
+    private static double MedianAround(short[] hu, int w, int h, int x, int y, int reach)
+    {
+        var values = new List<short>();
+        for (var yy = Math.Max(0, y - reach); yy <= Math.Min(h - 1, y + reach); yy++)
+        {
+            for (var xx = Math.Max(0, x - reach); xx <= Math.Min(w - 1, x + reach); xx++)
+            {
+                if (((xx - x) * (xx - x)) + ((yy - y) * (yy - y)) <= reach * reach)
+                {
+                    values.Add(hu[(yy * w) + xx]);
+                }
+            }
+        }
+
+        values.Sort();
+        return values.Count == 0 ? 0 : values[values.Count / 2];
     }
 
     /// <summary>True when no pixel within <paramref name="reach"/> has a larger distance (ties go to the first in raster order).</summary>

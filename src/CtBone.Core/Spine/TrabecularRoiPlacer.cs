@@ -79,9 +79,24 @@ internal static class TrabecularRoiPlacer
 
         var (sin, cos) = Math.SinCos(rotation * Math.PI / 180);
         var anterior = new Vector3D(sin, -cos, 0);
+        var left = new Vector3D(cos, sin, 0);
+
+        // A body tilted by lordosis meets an axial slice obliquely: keep only slices on which the whole ellipse stays in
+        // the middle 60% of the body's height, measured along its own axis (disc to disc), clear of both endplates.
+        var bodyCentre = column.At(segment.CenterZMm, stack);
+        var up = (column.At(segment.TopZMm + 2, stack) - column.At(segment.BottomZMm - 2, stack)).Normalized();
+        var limit = 0.3 * segment.LengthMm;
+        bool Central(Vector3D centre) =>
+            new[] { anterior * semiAnterior, anterior * -semiAnterior, left * semiLateral, left * -semiLateral }
+                .All(d => Math.Abs((centre + d - bodyCentre).Dot(up)) <= limit);
         var rois = sections
             .Select(s => new RoiSlice(s.K, s.Section.CenterMm + (anterior * (0.30 * halfDepth)), semiLateral, semiAnterior, rotation))
+            .Where(r => Central(r.CenterMm))
             .ToList();
+        if (rois.Count == 0)
+        {
+            return null;
+        }
 
         var values = new List<short>();
         foreach (var roi in rois)

@@ -11,18 +11,19 @@ internal static class VertebralQc
 
     /// <summary>
     /// Anterior, middle and posterior heights (Genant): along lines parallel to the column axis in the body's mid-sagittal
-    /// plane, at 60% of the half depth in front of and behind the centre, from endplate to endplate (the first cortex met
+    /// plane, at half the half depth in front of and behind the centre, from endplate to endplate (the first endplate met
     /// going up and going down from mid-height). Each is the median over three lines 3 mm apart side to side.
     /// </summary>
-    public static BodyHeights? Heights(AxialStack stack, SpineColumn column, ColumnSegment segment, double halfDepthMm, double interiorHu, double rotationDegrees)
+    public static BodyHeights? Heights(AxialStack stack, SpineColumn column, ColumnSegment segment, double halfDepthMm, double rotationDegrees)
     {
         var centre = column.At(segment.CenterZMm, stack);
-        var up = column.TangentAt(segment.CenterZMm, stack);
+        // The body's own axis runs from the disc below to the disc above; the smoothed column's tangent lags where the
+        // curve bends (the lumbosacral junction).
+        var up = (column.At(segment.TopZMm + 2, stack) - column.At(segment.BottomZMm - 2, stack)).Normalized();
         var (sin, cos) = Math.SinCos(rotationDegrees * Math.PI / 180);
         var anterior = new Vector3D(sin, -cos, 0);
         anterior = (anterior - (up * anterior.Dot(up))).Normalized();
         var left = up.Cross(anterior).Normalized();
-        var threshold = Math.Max(SpineColumn.CorticalHu, interiorHu + 150);
         var reach = Math.Max(20, 0.9 * segment.LengthMm);
 
         double? Height(double offsetMm)
@@ -31,8 +32,8 @@ internal static class VertebralQc
             foreach (var side in (double[])[-3, 0, 3])
             {
                 var origin = centre + (anterior * offsetMm) + (left * side);
-                var top = Edge(stack, origin, up, reach, threshold);
-                var bottom = Edge(stack, origin, up * -1, reach, threshold);
+                var top = Edge(stack, origin, up, anterior, left, reach);
+                var bottom = Edge(stack, origin, up * -1, anterior, left, reach);
                 if (top is { } t && bottom is { } b)
                 {
                     heights.Add(t + b);
@@ -42,9 +43,9 @@ internal static class VertebralQc
             return heights.Count >= 2 ? SpineColumn.Median(heights) : null;
         }
 
-        var front = Height(0.6 * halfDepthMm);
+        var front = Height(0.5 * halfDepthMm);
         var middle = Height(0);
-        var back = Height(-0.6 * halfDepthMm);
+        var back = Height(-0.5 * halfDepthMm);
         if (front is not { } ha || middle is not { } hm || back is not { } hp)
         {
             return null;
@@ -55,31 +56,76 @@ internal static class VertebralQc
         return new BodyHeights(Math.Round(ha, 1), Math.Round(hm, 1), Math.Round(hp, 1), Math.Round(Math.Max(0, loss), 3));
     }
 
-    /// <summary>Distance along a direction from a point inside the body to the first sample at or above the cortex threshold.</summary>
-    private static double? Edge(AxialStack stack, Vector3D origin, Vector3D direction, double reachMm, double threshold)
+    /// <summary>
+    /// Distance along a direction from a point inside the body to its endplate: the first peak that rises at least
+    /// 60 HU above the trabecular bone at the start, located at the half-way crossing of its rising edge. A relative
+    /// peak, not a fixed threshold, because a thin or tilted endplate averaged into a thick slice reads barely above
+    /// osteoporotic bone.
+    /// </summary>
+    private static double? Edge(AxialStack stack, Vector3D origin, Vector3D direction, Vector3D across1, Vector3D across2, double reachMm)
     {
         const double step = 0.5;
-        var previous = stack.SampleMm(origin);
-        for (var t = step; t <= reachMm; t += step)
+        const double rise = 60;
+        double Sample(double t)
         {
-            var point = origin + (direction * t);
-            if (stack.SliceAt(point.Z) < 0)
+            var p = origin + (direction * t);
+            return (stack.SampleMm(p) + stack.SampleMm(p + across1) + stack.SampleMm(p - across1) + stack.SampleMm(p + across2) + stack.SampleMm(p - across2)) / 5;
+        }
+
+        var count = (int)(reachMm / step);
+        var values = new double[count + 1];
+        for (var i = 0; i <= count; i++)
+        {
+            if (stack.SliceAt((origin + (direction * (i * step))).Z) < 0)
             {
-                return null;
+                count = i - 1;
+                break;
             }
 
-            var hu = stack.SampleMm(point);
-            if (hu >= threshold)
+            values[i] = Sample(i * step);
+        }
+
+        if (count < 8)
+        {
+            return null;
+        }
+
+        var interior = (values[0] + values[1] + values[2] + values[3] + values[4] + values[5] + values[6]) / 7;
+        for (var i = 1; i <= count; i++)
+        {
+            if (values[i] < interior + rise)
             {
-                // Interpolate the crossing between the last two samples.
-                var fraction = hu > previous ? (threshold - previous) / (hu - previous) : 1;
-                return t - step + (step * Math.Clamp(fraction, 0, 1));
+                continue;
             }
 
-            previous = hu;
+            var peak = i;
+            while (peak < count && values[peak + 1] >= values[peak])
+            {
+                peak++;
+            }
+
+            var half = interior + ((values[peak] - interior) / 2);
+            var j = peak;
+            while (j > 0 && values[j - 1] >= half)
+            {
+                j--;
+            }
+
+            var fraction = j > 0 && values[j] > values[j - 1] ? (half - values[j - 1]) / (values[j] - values[j - 1]) : 1;
+            return ((j - 1) * step) + (step * Math.Clamp(fraction, 0, 1));
         }
 
         return null;
+    }
+
+    /// <summary>
+    /// Genant grade of a height loss (Genant 1993: 20–25% mild, 25–40% moderate, over 40% severe). Slices thicker than
+    /// 3 mm blur each endplate by up to half a slice, so the least loss called a fracture rises by 5 points per mm above 3.
+    /// </summary>
+    public static FractureGrade Grade(double heightLossFraction, double sliceSpacingMm)
+    {
+        var floor = 0.20 + (0.05 * Math.Max(0, sliceSpacingMm - 3));
+        return heightLossFraction < floor ? FractureGrade.None : Grade(heightLossFraction);
     }
 
     /// <summary>Genant grade of a height loss (Genant 1993: 20–25% mild, 25–40% moderate, over 40% severe).</summary>
