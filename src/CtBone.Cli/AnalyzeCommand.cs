@@ -1,0 +1,170 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using CtBone.Core;
+using CtBone.Core.Analysis;
+using CtBone.Core.Calibration;
+using CtBone.Core.Screening;
+using CtBone.Core.Series;
+using CtBone.Dicom.Isolation;
+using CtBone.Imaging;
+
+namespace CtBone.Cli;
+
+/// <summary>
+/// <c>ctbone analyze FOLDER</c>: loads the series ingest chooses, finds and measures T12 to L5, screens them and prints the
+/// findings document (JSON, the one the service stores) or a table. Exit codes: 0 completed, 2 rejected input, 1 failure.
+/// With <c>--format json</c> stdout holds the document and nothing else; notes go to stderr.
+/// </summary>
+internal static class AnalyzeCommand
+{
+    public const string Usage = "analyze <folder> [--format json|table] [--images DIR] [--policy FILE] [--calibrations FILE]";
+
+    public static async Task<int> RunAsync(CliArguments args, CancellationToken cancellationToken)
+    {
+        var folder = args.Required(0, "folder");
+        var format = args.Choice("format", "table", "json", "table");
+        var imagesDirectory = args.Option("images");
+        var policyPath = args.Option("policy");
+        var calibrationsPath = args.Option("calibrations");
+        args.RejectUnknown();
+
+        // Bad configuration is the caller's mistake: it fails before any study is touched.
+        var policy = policyPath is null ? ScreeningPolicy.Default : LoadConfiguration(() => ScreeningPolicy.Load(policyPath));
+        var calibrations = calibrationsPath is null ? null : LoadConfiguration(() => ScannerCalibrationRegistry.Load(calibrationsPath));
+
+        Findings findings;
+        StudyLoadResult? load = null;
+        try
+        {
+            load = await new IsolatedStudyLoader().LoadAsync(folder, cancellationToken).ConfigureAwait(false);
+            findings = load.Status == StudyLoadStatus.Loaded && load.Volume is { } volume
+                ? new SpineAnalyzer(policy, calibrations: calibrations).Analyze(volume, Context(load), cancellationToken)
+                : new Findings
+                {
+                    Status = AnalysisStatus.Rejected,
+                    Reason = load.Reason ?? "no series could be loaded",
+                    StudyInstanceUid = load.StudyInstanceUid,
+                    AlgorithmVersion = SpineAnalyzer.AlgorithmVersion,
+                    Warnings = load.Warnings,
+                };
+        }
+#pragma warning disable CA1031 // With --format json a failure is still a findings document (status "failed"), then exit code 1.
+        catch (Exception e) when (e is not OperationCanceledException && format == "json")
+#pragma warning restore CA1031
+        {
+            findings = new Findings
+            {
+                Status = AnalysisStatus.Failed,
+                Reason = $"internal failure: {e.GetType().Name}: {e.Message}",
+                StudyInstanceUid = load?.StudyInstanceUid,
+                SeriesInstanceUid = load?.SeriesInstanceUid,
+                AlgorithmVersion = SpineAnalyzer.AlgorithmVersion,
+            };
+        }
+
+        if (imagesDirectory is not null && findings.Status == AnalysisStatus.Completed && load?.Volume is { } shown)
+        {
+            var paths = await KeyImageRenderer.WriteAsync(shown, findings, imagesDirectory, new KeyImageOptions(), cancellationToken).ConfigureAwait(false);
+            await Console.Error.WriteLineAsync($"key images: {paths.Count} written to {Path.GetFullPath(imagesDirectory)}").ConfigureAwait(false);
+        }
+
+        var output = format == "json" ? JsonSerializer.Serialize(findings, CtBoneJson.Indented) : Table(findings);
+        await Console.Out.WriteLineAsync(output).ConfigureAwait(false);
+        switch (findings.Status)
+        {
+            case AnalysisStatus.Completed:
+                return CliCommands.Ok;
+            case AnalysisStatus.Rejected:
+                await Console.Error.WriteLineAsync("rejected: " + findings.Reason).ConfigureAwait(false);
+                return CliCommands.RejectedInput;
+            default:
+                await Console.Error.WriteLineAsync(findings.Reason).ConfigureAwait(false);
+                return CliCommands.InternalFailure;
+        }
+    }
+
+    private static T LoadConfiguration<T>(Func<T> load)
+    {
+        try
+        {
+            return load();
+        }
+        catch (Exception e) when (e is FormatException or IOException or UnauthorizedAccessException or ArgumentException)
+        {
+            throw new CliUsageException(e.Message);
+        }
+    }
+
+    private static SeriesContext Context(StudyLoadResult load) => new()
+    {
+        StudyInstanceUid = load.StudyInstanceUid,
+        SeriesInstanceUid = load.SeriesInstanceUid,
+        Acquisition = load.Acquisition,
+        InterpolatedSlices = load.InterpolatedSlices,
+        Warnings = load.Warnings,
+    };
+
+    private static string Table(Findings f)
+    {
+        var text = new StringBuilder();
+        void Line(FormattableString line) => text.AppendLine(line.ToString(CultureInfo.InvariantCulture));
+        static string Hu(double? value) => value is { } v ? v.ToString("0.0", CultureInfo.InvariantCulture) : "-";
+
+        Line($"status      {f.Status.ToString().ToLowerInvariant()}{(f.Reason is null ? string.Empty : ": " + f.Reason)}");
+        Line($"algorithm   {f.AlgorithmVersion}");
+        if (f.SeriesInstanceUid is not null)
+        {
+            Line($"series      {f.SeriesInstanceUid}");
+        }
+
+        if (f.Labeling is { } labeling)
+        {
+            Line($"labels      {labeling.Method}, confidence {labeling.Confidence:0.00}{(labeling.CountsAgree ? ", rib and sacrum counts agree" : string.Empty)}");
+        }
+
+        if (f.Vertebrae.Count > 0)
+        {
+            Line($"");
+            Line($"level   mean HU   SD  median  area mm2  voxels  BMD mg/cm3  flags / exclusion");
+            foreach (var v in f.Vertebrae)
+            {
+                var notes = string.Join(", ", v.Flags);
+                if (v.ExclusionReason is not null)
+                {
+                    notes = (notes.Length > 0 ? notes + "; " : string.Empty) + "excluded: " + v.ExclusionReason;
+                }
+
+                Line($"{v.Level,-5} {Hu(v.MeanHu),9} {Hu(v.SdHu),5} {Hu(v.MedianHu),7} {Hu(v.AreaMm2),9} {v.VoxelCount,7} {Hu(v.EstimatedBmdMgPerCm3),11}  {notes}");
+            }
+        }
+
+        if (f.Screening is { } s)
+        {
+            Line($"");
+            Line($"screening   {s.Category.ToString().ToLowerInvariant()}{(s.Severity is null ? string.Empty : " (" + s.Severity + ")")}, level {s.LevelUsed ?? "none"}, {Hu(s.Hu)} HU; L1-L4 mean {Hu(s.L1ToL4MeanHu)} HU");
+            Line($"source      {s.Source}");
+            if (s.Recommendation is not null)
+            {
+                Line($"advice      {s.Recommendation}");
+            }
+        }
+
+        if (f.Bmd is { } bmd)
+        {
+            Line($"BMD         {bmd.Method}: {(bmd.MeanBmdMgPerCm3 is { } m ? m.ToString("0.0", CultureInfo.InvariantCulture) + " mg/cm3" : bmd.Reason ?? "no estimate")}");
+        }
+
+        if (f.Acquisition is { } a)
+        {
+            Line($"acquisition {a.KvP?.ToString("0", CultureInfo.InvariantCulture) ?? "?"} kVp, {a.SliceThicknessMm?.ToString("0.##", CultureInfo.InvariantCulture) ?? "?"} mm slices, kernel {a.ConvolutionKernel ?? "?"}, contrast {a.ContrastPhase}");
+        }
+
+        foreach (var warning in f.Warnings)
+        {
+            Line($"warning     {warning}");
+        }
+
+        return text.ToString().TrimEnd();
+    }
+}
