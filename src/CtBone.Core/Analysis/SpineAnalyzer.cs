@@ -428,13 +428,12 @@ public sealed class SpineAnalyzer
     /// <summary>
     /// Marks the sacral segments from the bottom up. The first sacral segment's alae are thick wings of bone reaching far
     /// beyond a lumbar transverse process: on at least 8 mm of the segment's upper part (two slices at least), bone joined
-    /// to the body reaches 25 mm past its sides on both sides and is 12 mm or more thick front to back just beyond them,
-    /// and no rib is rooted on the segment. The first segment that fails ends the sacrum.
+    /// to the body reaches 25 mm past its sides on both sides and is 12 mm or more thick front to back just beyond them;
+    /// no rib is rooted on the segment and it holds no screw. The first segment above that fails ends the sacrum.
     /// </summary>
     internal static List<bool> SacralSegments(AxialStack stack, SpineColumn column, IReadOnlyList<ColumnSegment> segments, List<(double HalfWidthMm, double HalfDepthMm)> sizes, IReadOnlyList<RibFinding> ribs)
     {
-        var sacral = new List<bool>(new bool[segments.Count]);
-        for (var i = 0; i < segments.Count; i++)
+        bool Winged(int i)
         {
             var segment = segments[i];
             var halfWidth = sizes[i].HalfWidthMm;
@@ -455,12 +454,26 @@ public sealed class SpineAnalyzer
             // Ribs reach as far as alae do; a segment with a rib rooted on it is thoracic. Screws and rods reach sideways
             // too, and sit in lumbar vertebrae far more often than in S1, so an instrumented segment ends the sacrum.
             var rooted = ribs.Any(r => r.RootZMm >= segment.BottomZMm - 5 && r.RootZMm <= segment.TopZMm + 5);
-            var instrumented = winged.Count >= 2 && VertebralQc.MetalVolumeMm3(stack, column, segment, sizes[i].HalfDepthMm) >= 200;
-            if (winged.Count < 2 || spanMm < 8 || rooted || instrumented)
-            {
-                break;
-            }
+            return winged.Count >= 2 && spanMm >= 8 && !rooted
+                && VertebralQc.MetalVolumeMm3(stack, column, segment, sizes[i].HalfDepthMm) < 200;
+        }
 
+        var sacral = new List<bool>(new bool[segments.Count]);
+        // The lowest piece, cut by the field of view, may be too little of the sacrum to show its wings; the sacrum may
+        // then start one segment up.
+        var first = segments.Count > 0 && Winged(0) ? 0 : segments.Count > 1 && segments[0].OpenBelow && Winged(1) ? 1 : -1;
+        if (first < 0)
+        {
+            return sacral;
+        }
+
+        for (var i = 0; i < first; i++)
+        {
+            sacral[i] = true;
+        }
+
+        for (var i = first; i < segments.Count && (i == first || Winged(i)); i++)
+        {
             sacral[i] = true;
         }
 

@@ -68,6 +68,12 @@ internal static class ColumnSegmenter
         foreach (var segment in segments)
         {
             var parts = (int)Math.Round(segment.LengthMm / typical);
+            if (segment is { OpenBelow: true, OpenAbove: false } && segment.LengthMm >= 1.6 * typical)
+            {
+                result.AddRange(SplitFromTop(profile, segment, typical));
+                continue;
+            }
+
             if (!segment.IsClosed || segment.LengthMm < 1.6 * typical || parts < 2)
             {
                 result.Add(segment);
@@ -77,16 +83,7 @@ internal static class ColumnSegmenter
             var bottom = segment.BottomZMm;
             for (var part = 1; part < parts; part++)
             {
-                var expected = segment.BottomZMm + (part * segment.LengthMm / parts);
-                var from = profile.IndexOf(expected - (0.25 * typical));
-                var to = profile.IndexOf(expected + (0.25 * typical));
-                var cut = from;
-                for (var i = from; i <= to; i++)
-                {
-                    cut = profile.Ring[i] < profile.Ring[cut] ? i : cut;
-                }
-
-                var z = profile.ZMm[cut];
+                var z = LowestRingNear(profile, segment.BottomZMm + (part * segment.LengthMm / parts), 0.25 * typical);
                 result.Add(new ColumnSegment(bottom, z - 2, false, false) { SplitWithoutDisc = true });
                 bottom = z + 2;
             }
@@ -157,6 +154,41 @@ internal static class ColumnSegmenter
         }
 
         return discs;
+    }
+
+    /// <summary>
+    /// The bottom segment runs out of the field of view, so only its top is a real disc: bodies are cut off it from the top
+    /// down, one body and one disc height (8 mm) at a time, each cut at the lowest ring near where it is expected. What
+    /// is left at the bottom stays open (usually the sacrum).
+    /// </summary>
+    private static List<ColumnSegment> SplitFromTop(ColumnProfile profile, ColumnSegment segment, double typical)
+    {
+        var pieces = new List<ColumnSegment>();
+        var top = segment.TopZMm;
+        while (top - segment.BottomZMm >= 1.6 * typical)
+        {
+            var z = LowestRingNear(profile, top - typical - 4, 0.25 * typical);
+            pieces.Add(new ColumnSegment(z + 2, top, false, false) { SplitWithoutDisc = true });
+            top = z - 2;
+        }
+
+        pieces.Add(new ColumnSegment(segment.BottomZMm, top, true, false) { SplitWithoutDisc = true });
+        pieces.Reverse();
+        return pieces;
+    }
+
+    /// <summary>Patient z of the lowest ring within <paramref name="reachMm"/> of <paramref name="expectedZMm"/>: where an unseen disc most likely is.</summary>
+    private static double LowestRingNear(ColumnProfile profile, double expectedZMm, double reachMm)
+    {
+        var from = profile.IndexOf(expectedZMm - reachMm);
+        var to = profile.IndexOf(expectedZMm + reachMm);
+        var cut = from;
+        for (var i = from; i <= to; i++)
+        {
+            cut = profile.Ring[i] < profile.Ring[cut] ? i : cut;
+        }
+
+        return profile.ZMm[cut];
     }
 
     /// <summary>Whether the HU at the column's centre peaks at least 60 HU above the dip within 8 mm below and above it.</summary>

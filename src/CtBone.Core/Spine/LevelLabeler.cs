@@ -107,6 +107,19 @@ internal static class LevelLabeler
         var levels = presacral
             .Select((segment, i) => new LabelledSegment(segment, name(i), ribBearing[i], confidence, uncertain))
             .ToList();
+
+        // A short last rib may be a rudimentary twelfth rib or the rib of an extra (thirteenth) thoracic vertebra or of
+        // L1; below it the count from the sacrum still holds, but that vertebra's own name is in doubt.
+        if (lastRib >= 0 && IsShort(ribs, presacral, lastRib))
+        {
+            for (var i = lastRib; i < levels.Count; i++)
+            {
+                levels[i] = levels[i] with { Confidence = Math.Min(confidence, DisagreeingConfidence), Uncertain = true };
+            }
+
+            note = (note is null ? string.Empty : note + " ")
+                + Invariant($"The ribs of {levels[lastRib].Level} are short: a rudimentary twelfth rib, or an extra rib-bearing vertebra (13 rib pairs or a lumbar rib), so its name and those above it are uncertain.");
+        }
         var summary = new LabelingSummary
         {
             Method = method,
@@ -118,6 +131,18 @@ internal static class LevelLabeler
             Note = note,
         };
         return (levels, summary);
+    }
+
+    /// <summary>
+    /// The last rib-bearing vertebra's ribs are short when they reach less than three quarters as far out as those one
+    /// level up, or, with no ribs above in view, less than 95 mm from the midline.
+    /// </summary>
+    private static bool IsShort(IReadOnlyList<RibFinding> ribs, List<ColumnSegment> presacral, int lastRib)
+    {
+        double Reach(int index) => ribs.Where(r => RibBelongsTo(r, presacral[index], presacral)).Select(r => r.ReachMm).DefaultIfEmpty(0).Max();
+        var reach = Reach(lastRib);
+        var above = lastRib + 1 < presacral.Count ? Reach(lastRib + 1) : 0;
+        return above > 0 ? reach < 0.75 * above : reach < 95;
     }
 
     /// <summary>A rib belongs to the presacral segment whose centre is nearest its root.</summary>
