@@ -1,5 +1,6 @@
-using CtBone.Core.Screening;
+using System.Text.Json.Serialization;
 using CtBone.Core.Calibration;
+using CtBone.Core.Screening;
 
 namespace CtBone.Core.Analysis;
 
@@ -25,10 +26,13 @@ public sealed record Findings
     public required AnalysisStatus Status { get; init; }
 
     /// <summary>Why the analysis was rejected or failed; null when completed.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.Never)]
     public string? Reason { get; init; }
 
+    [JsonIgnore(Condition = JsonIgnoreCondition.Never)]
     public string? StudyInstanceUid { get; init; }
 
+    [JsonIgnore(Condition = JsonIgnoreCondition.Never)]
     public string? SeriesInstanceUid { get; init; }
 
     /// <summary>Name and version of the algorithm that produced every number here, e.g. "ctbone-spine 0.1.0".</summary>
@@ -37,10 +41,13 @@ public sealed record Findings
     /// <summary>Every vertebra found, top (most superior) first, measured or excluded.</summary>
     public IReadOnlyList<LevelFinding> Vertebrae { get; init; } = [];
 
+    [JsonIgnore(Condition = JsonIgnoreCondition.Never)]
     public ScreeningResult? Screening { get; init; }
 
+    [JsonIgnore(Condition = JsonIgnoreCondition.Never)]
     public BmdEstimate? Bmd { get; init; }
 
+    [JsonIgnore(Condition = JsonIgnoreCondition.Never)]
     public AcquisitionSummary? Acquisition { get; init; }
 
     /// <summary>Reference tissues measured in the series (air, fat, muscle, aortic blood), for calibration and scanner QA.</summary>
@@ -65,13 +72,17 @@ public sealed record LevelFinding
     public required string Level { get; init; }
 
     /// <summary>Mean HU in the ROI; null when nothing could be measured (for example a level only partly in the field of view).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.Never)]
     public double? MeanHu { get; init; }
 
+    [JsonIgnore(Condition = JsonIgnoreCondition.Never)]
     public double? SdHu { get; init; }
 
+    [JsonIgnore(Condition = JsonIgnoreCondition.Never)]
     public double? MedianHu { get; init; }
 
     /// <summary>Mean in-plane area per slice of the voxels counted, mm².</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.Never)]
     public double? AreaMm2 { get; init; }
 
     public int VoxelCount { get; init; }
@@ -91,6 +102,7 @@ public sealed record LevelFinding
     public required double Confidence { get; init; }
 
     /// <summary>Genant grade when a fracture is found ("mild", "moderate", "severe"); null otherwise.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.Never)]
     public Spine.FractureGrade? FractureGrade { get; init; }
 
     /// <summary>Vertebral body heights (Genant), mm, measured along the body axis at the front, middle and back.</summary>

@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace CtBone.Core.Screening;
 
 /// <summary>The screening categories of CLINICAL.md (Pickhardt 2013 bands by default).</summary>
@@ -18,15 +20,18 @@ public sealed record ScreeningResult
     public required ScreeningCategory Category { get; init; }
 
     /// <summary>"severe" when the HU is at or below the severe threshold (or osteoporosis with a fracture); null otherwise.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.Never)]
     public string? Severity { get; init; }
 
     /// <summary>The level whose HU decided the category (L1, or the nearest valid of T12, L2, L3); null when none.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.Never)]
     public string? LevelUsed { get; init; }
 
     /// <summary>Why that level was used, and why L1 was not when it was not (or why no level could be used).</summary>
     public string? LevelUsedReason { get; init; }
 
     /// <summary>The HU compared with the thresholds, after any contrast or kVp adjustment.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.Never)]
     public double? Hu { get; init; }
 
     /// <summary>The HU of <see cref="LevelUsed"/> as measured, before any adjustment.</summary>
@@ -39,6 +44,7 @@ public sealed record ScreeningResult
     public string? Source { get; init; }
 
     /// <summary>Mean adjusted HU of the usable levels among L1 to L4 (Zou 2020, J Neurosurg Spine: 106 HU with loosened screws vs 133).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.Never)]
     public double? L1ToL4MeanHu { get; init; }
 
     /// <summary>How many levels <see cref="L1ToL4MeanHu"/> averages (0 to 4).</summary>

@@ -79,8 +79,8 @@ internal static class ReferenceTissueSampler
 
     /// <summary>
     /// The contrast phase from the aorta and IVC and the ContrastBolusAgent tag. Enhanced blood reads far above the
-    /// 40 HU of unenhanced blood: an aorta above 110 HU means contrast; with the IVC at two thirds of the aorta or more the
-    /// venous return is enhanced too (portal venous), with a bright aorta and a dark IVC it is arterial.
+    /// 40 HU of unenhanced blood: an aorta above 110 HU means contrast. A very bright aorta (250 HU or more) with the IVC
+    /// behind is arterial; a moderately bright aorta with an enhanced IVC (at least 45% of the aorta) is portal venous.
     /// </summary>
     public static (ContrastPhase Phase, string Evidence) Phase(VesselReading vessels, string? contrastBolusAgent)
     {
@@ -103,13 +103,18 @@ internal static class ReferenceTissueSampler
                 : (ContrastPhase.None, $"{tag}; {reading}: unenhanced");
         }
 
-        if (ivc is { } cava && cava >= 0.65 * aorta)
+        // Arterial: the aorta is at its brightest (250 HU and more) and the venous return has not caught up. Portal venous:
+        // the aorta has come down (110 to 250 HU) and the IVC carries enhanced blood too.
+        var cava = ivc ?? 0;
+        if (aorta >= 250)
         {
-            return (ContrastPhase.PortalVenous, $"{reading}: aorta and IVC both enhanced; {tag}");
+            return cava >= 0.75 * aorta
+                ? (ContrastPhase.PortalVenous, $"{reading}: aorta and IVC both strongly enhanced; {tag}")
+                : (ContrastPhase.Arterial, $"{reading}: bright aorta, IVC not yet enhanced; {tag}");
         }
 
-        return aorta >= 200
-            ? (ContrastPhase.Arterial, $"{reading}: bright aorta, IVC not yet enhanced; {tag}")
+        return ivc is not null && cava >= 0.45 * aorta
+            ? (ContrastPhase.PortalVenous, $"{reading}: aorta and IVC both enhanced; {tag}")
             : (ContrastPhase.Unknown, $"{reading}: enhanced, phase unclear; {tag}");
     }
 

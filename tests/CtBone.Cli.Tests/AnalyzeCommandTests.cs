@@ -1,0 +1,198 @@
+using System.Text.Json;
+using CtBone.Core.Phantoms;
+using CtBone.Core.Spine;
+
+namespace CtBone.Cli.Tests;
+
+/// <summary>
+/// <c>ctbone analyze</c> end to end on the bundled DICOM studies (GDCM ingest in its own process, analysis, output):
+/// the JSON contract, exit codes, key images and policy files.
+/// </summary>
+[Trait("Category", "Integration")]
+public sealed class AnalyzeCommandTests
+{
+    private static readonly string[] s_topLevel = ["status", "reason", "studyInstanceUid", "seriesInstanceUid", "algorithmVersion", "vertebrae", "screening", "bmd", "acquisition", "warnings"];
+    private static readonly string[] s_levelFields = ["level", "meanHu", "sdHu", "medianHu", "areaMm2", "voxelCount", "centerMm", "excluded", "flags", "confidence"];
+    private static readonly string[] s_fractureGrades = ["moderate", "severe"];
+    private static readonly string[] s_screwLevels = ["L4", "L5"];
+    private static readonly string[] s_screeningFields = ["category", "severity", "levelUsed", "hu", "thresholds", "source", "l1ToL4MeanHu", "recommendation"];
+
+    [Theory]
+    [InlineData("standard")]
+    [InlineData("osteoporotic")]
+    [InlineData("screws-l4-l5")]
+    [InlineData("fracture-l1")]
+    [InlineData("transitional-l6")]
+    [InlineData("partial-t12-l3")]
+    public async Task Analyze_WhenBundledStudy_JsonOnStdoutMatchesItsTruth(string study)
+    {
+        var folder = CtBoneProcess.TestDicoms(study);
+        var truth = PhantomTruth.FromJson(await File.ReadAllTextAsync(Path.Combine(folder, "truth.json")));
+
+        var (exit, stdout, _) = await CtBoneProcess.RunAsync("analyze", folder, "--format", "json");
+
+        Assert.Equal(0, exit);
+        var json = CtBoneProcess.Json(stdout);
+        Assert.All(s_topLevel, name => Assert.True(json.TryGetProperty(name, out _), $"missing {name}"));
+        Assert.Equal("completed", json.GetProperty("status").GetString());
+        Assert.Equal(truth.StudyInstanceUid, json.GetProperty("studyInstanceUid").GetString());
+        Assert.Equal(truth.PrimarySeriesInstanceUid, json.GetProperty("seriesInstanceUid").GetString());
+        Assert.StartsWith("ctbone-spine ", json.GetProperty("algorithmVersion").GetString(), StringComparison.Ordinal);
+        Assert.All(s_screeningFields, name => Assert.True(json.GetProperty("screening").TryGetProperty(name, out _), $"missing screening.{name}"));
+
+        var levels = json.GetProperty("vertebrae").EnumerateArray().ToList();
+        Assert.NotEmpty(levels);
+        foreach (var level in levels)
+        {
+            Assert.All(s_levelFields, name => Assert.True(level.TryGetProperty(name, out _), $"missing vertebrae[].{name}"));
+            var name = level.GetProperty("level").GetString()!;
+            var flags = level.GetProperty("flags").EnumerateArray().Select(f => f.GetString()).ToList();
+            var centre = level.GetProperty("centerMm").EnumerateArray().Select(c => c.GetDouble()).ToArray();
+            var inside = truth.Vertebrae.MinBy(v => Math.Abs(v.CenterMm[2] - centre[2]))!;
+            if (!flags.Contains(LevelFlags.LabelingUncertain))
+            {
+                Assert.Equal(inside.Level, name);
+            }
+
+            if (!level.GetProperty("excluded").GetBoolean())
+            {
+                Assert.InRange(level.GetProperty("meanHu").GetDouble(), inside.TrabecularHu - 5, inside.TrabecularHu + 5);
+            }
+        }
+    }
+
+    [Fact]
+    public async Task Analyze_WhenScrewsAndFracture_ThoseLevelsExcludedWithReasons()
+    {
+        var screws = CtBoneProcess.Json((await CtBoneProcess.RunAsync("analyze", CtBoneProcess.TestDicoms("screws-l4-l5"), "--format", "json")).Stdout);
+        var fracture = CtBoneProcess.Json((await CtBoneProcess.RunAsync("analyze", CtBoneProcess.TestDicoms("fracture-l1"), "--format", "json")).Stdout);
+
+        foreach (var name in s_screwLevels)
+        {
+            var level = Level(screws, name);
+            Assert.True(level.GetProperty("excluded").GetBoolean());
+            Assert.Contains("metal", level.GetProperty("flags").EnumerateArray().Select(f => f.GetString()));
+        }
+
+        var l1 = Level(fracture, "L1");
+        Assert.True(l1.GetProperty("excluded").GetBoolean());
+        Assert.Contains(l1.GetProperty("fractureGrade").GetString(), s_fractureGrades);
+        Assert.NotEqual("L1", fracture.GetProperty("screening").GetProperty("levelUsed").GetString());
+    }
+
+    [Fact]
+    public async Task Analyze_WhenPortalVenousWithoutAge_PhaseDetectedAndAgeLeftMissing()
+    {
+        var (_, stdout, _) = await CtBoneProcess.RunAsync("analyze", CtBoneProcess.TestDicoms("partial-t12-l3"), "--format", "json");
+
+        var acquisition = CtBoneProcess.Json(stdout).GetProperty("acquisition");
+        Assert.Equal("portalVenous", acquisition.GetProperty("contrastPhase").GetString());
+        Assert.False(acquisition.TryGetProperty("patientAgeYears", out _));
+    }
+
+    [Fact]
+    public async Task Analyze_WhenNoCtInFolder_ExitCode2AndRejectedDocument()
+    {
+        var folder = Directory.CreateTempSubdirectory("ctbone-nospine-").FullName;
+        try
+        {
+            await File.WriteAllTextAsync(Path.Combine(folder, "notes.txt"), "not a DICOM file");
+
+            var (exit, stdout, stderr) = await CtBoneProcess.RunAsync("analyze", folder, "--format", "json");
+
+            Assert.Equal(2, exit);
+            var json = CtBoneProcess.Json(stdout);
+            Assert.Equal("rejected", json.GetProperty("status").GetString());
+            Assert.False(string.IsNullOrWhiteSpace(json.GetProperty("reason").GetString()));
+            Assert.Contains("rejected", stderr, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task Analyze_WhenImagesRequested_WritesAnAxialPngPerLevelAndTheOverview()
+    {
+        var images = Directory.CreateTempSubdirectory("ctbone-images-").FullName;
+        try
+        {
+            var (exit, stdout, _) = await CtBoneProcess.RunAsync("analyze", CtBoneProcess.TestDicoms("standard"), "--format", "json", "--images", images);
+
+            Assert.Equal(0, exit);
+            var levels = CtBoneProcess.Json(stdout).GetProperty("vertebrae").EnumerateArray().Select(v => v.GetProperty("level").GetString()).ToList();
+            foreach (var name in levels.Append("sagittal"))
+            {
+                var path = Path.Combine(images, name == "sagittal" ? "sagittal.png" : $"{name}_axial.png");
+                Assert.True(File.Exists(path), $"{path} missing");
+                var head = new byte[8];
+                await using var file = File.OpenRead(path);
+                await file.ReadExactlyAsync(head);
+                Assert.Equal(new byte[] { 0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A }, head);
+            }
+        }
+        finally
+        {
+            Directory.Delete(images, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task Analyze_WhenPolicyRaisesNormalThreshold_CategoryAndThresholdFollowTheFile()
+    {
+        var policy = Path.GetTempFileName();
+        try
+        {
+            var defaults = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(CtBoneProcess.RepositoryRoot, "src/CtBone.Core/Screening/default-policy.json")));
+            var edited = JsonSerializer.Serialize(defaults.RootElement).Replace("\"hu\":160", "\"hu\":200", StringComparison.Ordinal);
+            Assert.Contains("\"hu\":200", edited, StringComparison.Ordinal);
+            await File.WriteAllTextAsync(policy, edited);
+
+            var (exit, stdout, _) = await CtBoneProcess.RunAsync("analyze", CtBoneProcess.TestDicoms("standard"), "--format", "json", "--policy", policy);
+
+            Assert.Equal(0, exit);
+            var screening = CtBoneProcess.Json(stdout).GetProperty("screening");
+            Assert.Equal("osteopenia", screening.GetProperty("category").GetString());
+            Assert.Contains(screening.GetProperty("thresholds").EnumerateArray(), t => t.GetProperty("value").GetDouble() == 200);
+        }
+        finally
+        {
+            File.Delete(policy);
+        }
+    }
+
+    [Fact]
+    public async Task Analyze_WhenPolicyFileInvalid_UsageErrorBeforeAnyStudyIsRead()
+    {
+        var policy = Path.GetTempFileName();
+        try
+        {
+            await File.WriteAllTextAsync(policy, "{ \"normalAboveHu\": { \"hu\": 50, \"source\": \"x\" } }");
+
+            var (exit, stdout, stderr) = await CtBoneProcess.RunAsync("analyze", CtBoneProcess.TestDicoms("standard"), "--format", "json", "--policy", policy);
+
+            Assert.Equal(64, exit);
+            Assert.Empty(stdout.Trim());
+            Assert.Contains(Path.GetFileName(policy), stderr, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(policy);
+        }
+    }
+
+    [Fact]
+    public async Task Analyze_WhenTableFormat_ShowsEveryLevelAndTheScreening()
+    {
+        var (exit, stdout, _) = await CtBoneProcess.RunAsync("analyze", CtBoneProcess.TestDicoms("fracture-l1"));
+
+        Assert.Equal(0, exit);
+        Assert.Contains("screening   osteoporosis (severe)", stdout, StringComparison.Ordinal);
+        Assert.Matches(@"(?m)^L1\s+.*excluded: fracture", stdout);
+        Assert.Matches(@"(?m)^L2\s+\d+\.\d", stdout);
+    }
+
+    private static JsonElement Level(JsonElement findings, string name) =>
+        findings.GetProperty("vertebrae").EnumerateArray().Single(v => v.GetProperty("level").GetString() == name);
+}
