@@ -46,7 +46,9 @@ internal static class RibFinder
             k1 = stack.Nz - 1;
         }
 
-        var depth = k1 - k0 + 1;
+        // Ribs are about 9 mm thick: slices 2 mm apart keep each one connected and spare the work of thinner ones.
+        var stride = Math.Max(1, (int)Math.Round(2.0 / Math.Max(0.1, stack.SliceSpacingMm)));
+        var depth = ((k1 - k0) / stride) + 1;
         if (depth < 1)
         {
             return [];
@@ -59,7 +61,7 @@ internal static class RibFinder
         var front = new double[depth];
         Parallel.For(0, depth, new ParallelOptions { CancellationToken = cancellationToken, MaxDegreeOfParallelism = Environment.ProcessorCount }, d =>
         {
-            var k = k0 + d;
+            var k = k0 + (d * stride);
             var z = stack.SliceZMm[k];
             var point = column.At(z, stack);
             var (halfWidth, halfDepth) = bodySize(z);
@@ -106,7 +108,7 @@ internal static class RibFinder
         var ribs = new List<RibFinding>();
         var visited = new bool[bone.Length];
         var queue = new List<long>();
-        var voxelMm3 = cellX * cellY * stack.SliceSpacingMm;
+        var voxelMm3 = cellX * cellY * stack.SliceSpacingMm * stride;
         for (long start = 0; start < bone.Length; start++)
         {
             if (!bone[start] || visited[start])
@@ -132,7 +134,7 @@ internal static class RibFinder
                 if (lateral < nearest)
                 {
                     nearest = lateral;
-                    rootZ = stack.SliceZMm[k0 + d];
+                    rootZ = stack.SliceZMm[k0 + (d * stride)];
                     rootY = ((cy * fy) + ((fy - 1) / 2.0)) * stack.PixelYMm;
                     rootSide = Math.Sign(xMm - axisX[d]);
                 }
@@ -183,19 +185,19 @@ internal static class RibFinder
                 var xMm = ((cx * fx) + ((fx - 1) / 2.0)) * stack.PixelXMm;
                 if (Math.Abs(xMm - axisX[d]) <= nearest + 4)
                 {
-                    zSum += stack.SliceZMm[k0 + d];
+                    zSum += stack.SliceZMm[k0 + (d * stride)];
                     zCount++;
                 }
             }
 
             rootZ = zSum / zCount;
-            var rootSlice = (int)Math.Round(stack.SliceAt(rootZ)) - k0;
+            var rootSlice = ((int)Math.Round(stack.SliceAt(rootZ)) - k0) / stride;
             rootSlice = Math.Clamp(rootSlice, 0, depth - 1);
             var atBand = nearest <= band[rootSlice] + 12;
             var behindFront = rootY >= front[rootSlice];
             var leavesSpine = reach >= band[rootSlice] + 30;
             // A piece rooted on the first or last slice may belong to a rib that starts outside the field of view.
-            var cutByField = (rootSlice == 0 && k0 == 0) || (rootSlice == depth - 1 && k1 == stack.Nz - 1);
+            var cutByField = (rootSlice == 0 && k0 == 0) || (rootSlice == depth - 1 && k0 + ((depth - 1) * stride) + stride > stack.Nz - 1);
             // Ribs are thin: even the longest in view holds a few tens of cm³, and its volume per millimetre of lateral reach
             // is a rib's cross-section (under 1.5 cm² with the curve). Iliac and sacral bone are far bulkier.
             var volume = queue.Count * voxelMm3;
