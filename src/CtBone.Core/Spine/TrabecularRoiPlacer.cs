@@ -23,6 +23,9 @@ internal readonly record struct RoiSlice(int Slice, Vector3D CenterMm, double Se
     }
 }
 
+/// <summary>HU statistics over the voxels inside a trabecular ROI; <c>AreaMm2</c> is the mean in-plane area per slice of the voxels counted.</summary>
+internal sealed record RoiStatistics(double MeanHu, double SdHu, double MedianHu, double AreaMm2, int VoxelCount);
+
 /// <summary>The ROI of one vertebra and what it measured.</summary>
 internal sealed record TrabecularMeasurement(IReadOnlyList<RoiSlice> Slices, int MidSlice, RoiStatistics Statistics, double MinHu, double MaxHu, double OutlierFraction, double HighDensityFraction, double HalfWidthMm, double HalfDepthMm);
 
