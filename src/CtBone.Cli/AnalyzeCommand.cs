@@ -102,8 +102,23 @@ internal static class AnalyzeCommand
         SeriesInstanceUid = load.SeriesInstanceUid,
         Acquisition = load.Acquisition,
         InterpolatedSlices = load.InterpolatedSlices,
-        Warnings = load.Warnings,
+        Warnings = [.. load.Warnings.Where(w => !w.Contains("skippedFiles", StringComparison.Ordinal)), .. Skipped(load)],
     };
+
+    /// <summary>The findings carry no file list, so skipped files are named here (the first few) with their reasons.</summary>
+    private static IEnumerable<string> Skipped(StudyLoadResult load)
+    {
+        const int shown = 3;
+        foreach (var file in load.SkippedFiles.Take(shown))
+        {
+            yield return $"skipped {Path.GetFileName(file.FilePath)}: {file.Reason}";
+        }
+
+        if (load.SkippedFiles.Count > shown)
+        {
+            yield return FormattableString.Invariant($"skipped {load.SkippedFiles.Count - shown} more file(s); `ctbone inspect` lists them all");
+        }
+    }
 
     private static string Table(Findings f)
     {
