@@ -34,26 +34,22 @@ internal static class DicomHeaderReader
         using var reader = new gdcm.Reader();
         reader.SetFileName(path);
         using var pixelTag = new gdcm.Tag(DicomTag.PixelData.Group, DicomTag.PixelData.Element);
-        if (!reader.ReadUpToTag(pixelTag))
+        using var stopAtPixelData = new gdcm.TagSetType();
+        stopAtPixelData.Add(pixelTag);
+
+        // With PixelData as a tag to skip, GDCM parses every element before it and stops at the start of its value
+        // without reading it; ReadUpToTag alone would read (and allocate) the whole value, so every byte twice.
+        if (!reader.ReadUpToTag(pixelTag, stopAtPixelData))
         {
             return Skip("not a DICOM file, or its header cannot be parsed");
         }
 
+        var stoppedAt = reader.GetStreamCurrentPosition();
         var file = reader.GetFile();
         using var filter = new gdcm.StringFilter();
         filter.SetFile(file);
         var dataSet = file.GetDataSet();
-        string? Text((ushort Group, ushort Element) t)
-        {
-            using var tag = new gdcm.Tag(t.Group, t.Element);
-            if (!dataSet.FindDataElement(tag))
-            {
-                return null;
-            }
-
-            var value = filter.ToString(tag)?.Trim(' ', '\0');
-            return string.IsNullOrEmpty(value) ? null : value;
-        }
+        string? Text((ushort Group, ushort Element) t) => ValueText(filter, dataSet, t) is { Length: > 0 } value ? value : null;
 
         string? transferSyntax;
         bool lossy;
@@ -63,6 +59,7 @@ internal static class DicomHeaderReader
             lossy = ts.IsValid() && ts.IsLossy();
         }
 
+        transferSyntax ??= TransferSyntaxUid.ImplicitVrLittleEndian;
         var sopClass = Text(DicomTag.SopClassUid);
         var rows = Integer(Text(DicomTag.Rows));
         var columns = Integer(Text(DicomTag.Columns));
@@ -71,19 +68,11 @@ internal static class DicomHeaderReader
             return Skip($"not an image (SOP class {sopClass ?? "unknown"} has no Rows and Columns)");
         }
 
-        if (!dataSet.FindDataElement(pixelTag))
+        var pixelData = (stoppedAt == uint.MaxValue ? null : PixelDataElement.Locate(path, transferSyntax, stoppedAt))
+            ?? PixelDataByFullRead(path, pixelTag);
+        if (pixelData is not var (pixelDataOffset, pixelDataLength))
         {
             return Skip($"not an image (SOP class {sopClass ?? "unknown"} has no pixel data)");
-        }
-
-        long pixelDataLength = -1;
-        using (var pixelElement = dataSet.GetDataElement(pixelTag))
-        {
-            if (!pixelElement.IsUndefinedLength())
-            {
-                using var vl = pixelElement.GetVL();
-                pixelDataLength = (uint)vl;
-            }
         }
 
         var study = Text(DicomTag.StudyInstanceUid);
@@ -97,7 +86,7 @@ internal static class DicomHeaderReader
         var orientation = Numbers(Text(DicomTag.ImageOrientationPatient));
         var position = Numbers(Text(DicomTag.ImagePositionPatient));
         var spacing = Numbers(Text(DicomTag.PixelSpacing));
-        transferSyntax ??= "1.2.840.10008.1.2";
+        var native = NativePixelData.IsNative(transferSyntax);
         var header = new SliceHeader
         {
             FilePath = path,
@@ -137,11 +126,47 @@ internal static class DicomHeaderReader
             PatientBirthDate = Date(Text(DicomTag.PatientBirthDate)),
             StudyDate = Date(Text(DicomTag.StudyDate)),
             PatientSex = Text(DicomTag.PatientSex)?.ToUpperInvariant(),
-            PixelDataLength = NativePixelData.IsNative(transferSyntax) ? pixelDataLength : -1,
-            PixelDataOffset = NativePixelData.IsNative(transferSyntax) && pixelDataLength >= 0 ? NativePixelData.FindElement(path, transferSyntax, (uint)pixelDataLength) : -1,
+            PixelDataLength = native ? pixelDataLength : -1,
+            PixelDataOffset = pixelDataOffset,
             FileLength = fileLength,
         };
         return new Outcome(header, null);
+    }
+
+    /// <summary>A data element's value as text trimmed of DICOM padding (spaces, NUL): empty when the value is, null when the element is absent.</summary>
+    internal static string? ValueText(gdcm.StringFilter filter, gdcm.DataSet dataSet, (ushort Group, ushort Element) t)
+    {
+        using var tag = new gdcm.Tag(t.Group, t.Element);
+        return dataSet.FindDataElement(tag) ? (filter.ToString(tag) ?? string.Empty).Trim(' ', '\0') : null;
+    }
+
+    /// <summary>
+    /// Where the scan could not place the PixelData element (a deflated data set, or no element): GDCM reads it
+    /// whole, as before the faster scan, to tell. The offset is then unknown (-1); so is a length of undefined (-1).
+    /// </summary>
+    private static (long Offset, long Length)? PixelDataByFullRead(string path, gdcm.Tag pixelTag)
+    {
+        using var reader = new gdcm.Reader();
+        reader.SetFileName(path);
+        if (!reader.ReadUpToTag(pixelTag))
+        {
+            return null;
+        }
+
+        var dataSet = reader.GetFile().GetDataSet();
+        if (!dataSet.FindDataElement(pixelTag))
+        {
+            return null;
+        }
+
+        using var element = dataSet.GetDataElement(pixelTag);
+        if (element.IsUndefinedLength())
+        {
+            return (-1, -1);
+        }
+
+        using var vl = element.GetVL();
+        return (-1, (uint)vl);
     }
 
     private static Outcome Skip(string reason) => new(null, reason);

@@ -4,7 +4,10 @@ using CtBone.Core.Series;
 
 namespace CtBone.Dicom;
 
-/// <summary>Decodes one single-frame grayscale image through GDCM into whole HU, after checking what GDCM does not.</summary>
+/// <summary>
+/// Decodes one single-frame grayscale image into whole HU, after checking what GDCM does not: plain 16-bit
+/// uncompressed slices directly (<see cref="NativePixelData"/>), everything else through GDCM.
+/// </summary>
 internal static class DicomPixelDecoder
 {
     /// <summary>Writes the slice's HU into <paramref name="target"/>; returns null on success or the reason it failed.</summary>
@@ -30,6 +33,15 @@ internal static class DicomPixelDecoder
             return lengthProblem;
         }
 
+        return NativePixelData.CanDecode(header)
+            ? NativePixelData.DecodeHu(header, target, out clampedVoxels)
+            : DecodeWithGdcm(header, target, ref scratch, out clampedVoxels);
+    }
+
+    /// <summary>The slice through <see cref="gdcm.ImageReader"/>, after the checks above: every syntax GDCM knows.</summary>
+    internal static string? DecodeWithGdcm(SliceHeader header, Span<short> target, ref byte[] scratch, out long clampedVoxels)
+    {
+        clampedVoxels = 0;
         using var reader = new gdcm.ImageReader();
         reader.SetFileName(header.FilePath);
         if (!reader.Read())
@@ -83,8 +95,7 @@ internal static class DicomPixelDecoder
         var signed = scalar is gdcm.PixelFormat.ScalarType.INT16 or gdcm.PixelFormat.ScalarType.INT12 or gdcm.PixelFormat.ScalarType.INT8;
         clampedVoxels = bytesPerPixel switch
         {
-            2 when signed => HuConversion.Rescale(MemoryMarshal.Cast<byte, short>(bytes), target, header.RescaleSlope, header.RescaleIntercept),
-            2 => HuConversion.Rescale(MemoryMarshal.Cast<byte, ushort>(bytes), target, header.RescaleSlope, header.RescaleIntercept),
+            2 => HuConversion.Rescale(bytes, signed, target, header.RescaleSlope, header.RescaleIntercept),
             _ when signed => HuConversion.Rescale(MemoryMarshal.Cast<byte, sbyte>(bytes), target, header.RescaleSlope, header.RescaleIntercept),
             _ => HuConversion.Rescale(bytes, target, header.RescaleSlope, header.RescaleIntercept),
         };
@@ -137,7 +148,7 @@ internal static class DicomPixelDecoder
             return null;
         }
 
-        var missing = EncapsulatedPixelData.MissingBytes(header.FilePath);
+        var missing = EncapsulatedPixelData.MissingBytes(header.FilePath, header.PixelDataOffset);
         return missing > 0
             ? string.Create(CultureInfo.InvariantCulture, $"truncated: the file ends {missing} bytes before its compressed pixel data does ({TransferSyntaxName.Of(header.TransferSyntaxUid)})")
             : null;

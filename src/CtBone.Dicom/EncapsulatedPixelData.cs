@@ -14,11 +14,14 @@ internal static class EncapsulatedPixelData
     public static bool IsEncapsulated(string transferSyntax) =>
         transferSyntax.StartsWith("1.2.840.10008.1.2.4.", StringComparison.Ordinal) || transferSyntax == "1.2.840.10008.1.2.5";
 
-    /// <summary>How many bytes the fragments run past the end of the file: 0 when they fit (or the element is not found).</summary>
-    public static long MissingBytes(string path)
+    /// <summary>
+    /// How many bytes the fragments run past the end of the file: 0 when they fit (or the element is not found).
+    /// <paramref name="elementOffset"/> is where the header scan found the element; when it is unknown (-1), the file is searched.
+    /// </summary>
+    public static long MissingBytes(string path, long elementOffset)
     {
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1);
-        var start = FindLastElement(stream);
+        var start = elementOffset >= 0 ? elementOffset : FindLastElement(stream);
         if (start < 0)
         {
             return 0;

@@ -1,102 +1,64 @@
 using System.Buffers.Binary;
+using System.Globalization;
+using System.Runtime.InteropServices;
+using CtBone.Core.Series;
 
 namespace CtBone.Dicom;
 
 /// <summary>
-/// Where an uncompressed PixelData element starts in its file. GDCM reads a short or truncated PixelData value
-/// as if it were whole, padding it (shared/STACK.md), so the decoder compares the element's end with the file's.
+/// Uncompressed pixel data. A plain 16-bit grayscale slice is read straight from its file into the HU volume (one
+/// read at the known offset, no GDCM and no copy); GDCM reads a short or truncated PixelData value as if it were
+/// whole, padding it (shared/STACK.md), so the decoder compares the element's end with the file's first.
 /// </summary>
 internal static class NativePixelData
 {
-    private const string ImplicitLittle = "1.2.840.10008.1.2";
-    private const string ExplicitLittle = "1.2.840.10008.1.2.1";
-    private const string ExplicitBig = "1.2.840.10008.1.2.2";
-
-    /// <summary>Headers of real CT files end well inside the first window; the second covers large private headers.</summary>
-    private static readonly int[] s_searchWindows = [64 * 1024, 4 * 1024 * 1024];
-
-    public static bool IsNative(string transferSyntax) => transferSyntax is ImplicitLittle or ExplicitLittle or ExplicitBig;
+    public static bool IsNative(string transferSyntax) => transferSyntax is TransferSyntaxUid.ImplicitVrLittleEndian or TransferSyntaxUid.ExplicitVrLittleEndian or TransferSyntaxUid.ExplicitVrBigEndian;
 
     /// <summary>Bytes of the element header before the value: tag and length, plus VR and reserved bytes when explicit.</summary>
-    public static int HeaderLength(string transferSyntax) => transferSyntax == ImplicitLittle ? 8 : 12;
+    public static int HeaderLength(string transferSyntax) => transferSyntax == TransferSyntaxUid.ImplicitVrLittleEndian ? 8 : 12;
 
-    /// <summary>Offset of the PixelData element whose value length is <paramref name="valueLength"/>, or -1 when not found.</summary>
-    public static long FindElement(string path, string transferSyntax, uint valueLength)
+    /// <summary>
+    /// Whether <see cref="DecodeHu"/> reads this slice: one frame, one sample, 16 bits allocated, and a located
+    /// PixelData value that holds Rows × Columns. Everything else (8-bit, multi-frame, colour) goes through GDCM.
+    /// </summary>
+    public static bool CanDecode(SliceHeader header) =>
+        IsNative(header.TransferSyntaxUid)
+        && header.PixelDataOffset >= 0
+        && header.PixelDataLength >= header.ExpectedPixelBytes
+        && header.SamplesPerPixel == 1
+        && header.NumberOfFrames == 1
+        && header.BitsAllocated == 16
+        && header.BitsStored is >= 1 and <= 16;
+
+    /// <summary>Reads the slice's stored values into <paramref name="target"/> and converts them to HU there; null on success, else the reason.</summary>
+    public static string? DecodeHu(SliceHeader header, Span<short> target, out long clampedVoxels)
     {
-        Span<byte> pattern = stackalloc byte[12];
-        var big = transferSyntax == ExplicitBig;
-        WriteUInt16(pattern, 0x7FE0, big);
-        WriteUInt16(pattern[2..], 0x0010, big);
-        int patternLength;
-        if (transferSyntax == ImplicitLittle)
+        clampedVoxels = 0;
+        if ((long)header.Rows * header.Columns != target.Length)
         {
-            BinaryPrimitives.WriteUInt32LittleEndian(pattern[4..], valueLength);
-            patternLength = 8;
-        }
-        else
-        {
-            pattern[4] = (byte)'O';
-            pattern[5] = (byte)'W';
-            pattern[6] = 0;
-            pattern[7] = 0;
-            if (big)
-            {
-                BinaryPrimitives.WriteUInt32BigEndian(pattern[8..], valueLength);
-            }
-            else
-            {
-                BinaryPrimitives.WriteUInt32LittleEndian(pattern[8..], valueLength);
-            }
-
-            patternLength = 12;
+            return string.Create(CultureInfo.InvariantCulture, $"{header.Columns}x{header.Rows} pixels do not fit a slice of {target.Length}");
         }
 
-        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1);
-        foreach (var window in s_searchWindows)
+        var bytes = MemoryMarshal.AsBytes(target);
+        var valueOffset = header.PixelDataOffset + HeaderLength(header.TransferSyntaxUid);
+        int read;
+        using (var file = File.OpenHandle(header.FilePath, FileMode.Open, FileAccess.Read, FileShare.Read))
         {
-            var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(window);
-            try
-            {
-                stream.Position = 0;
-                var haystack = buffer.AsSpan(0, stream.ReadAtLeast(buffer.AsSpan(0, window), window, throwOnEndOfStream: false));
-                var at = Find(haystack, pattern[..patternLength]);
-                if (at >= 0 || haystack.Length < window)
-                {
-                    return at;
-                }
-            }
-            finally
-            {
-                System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
-            }
+            read = FileBytes.ReadAt(file, bytes, valueOffset);
         }
 
-        return -1;
-    }
-
-    private static int Find(ReadOnlySpan<byte> haystack, Span<byte> pattern)
-    {
-        var at = haystack.IndexOf(pattern);
-        if (at < 0 && pattern.Length == 12)
+        if (read < bytes.Length)
         {
-            // Explicit VR: PixelData is OW for 16-bit and OB for 8-bit data.
-            pattern[5] = (byte)'B';
-            at = haystack.IndexOf(pattern);
-            pattern[5] = (byte)'W';
+            // The file was shorter when decoded than when its header was scanned.
+            return string.Create(CultureInfo.InvariantCulture, $"truncated: the file ends {bytes.Length - read} bytes before its pixel data does");
         }
 
-        return at;
-    }
+        if (header.TransferSyntaxUid == TransferSyntaxUid.ExplicitVrBigEndian)
+        {
+            BinaryPrimitives.ReverseEndianness(target, target);
+        }
 
-    private static void WriteUInt16(Span<byte> target, ushort value, bool big)
-    {
-        if (big)
-        {
-            BinaryPrimitives.WriteUInt16BigEndian(target, value);
-        }
-        else
-        {
-            BinaryPrimitives.WriteUInt16LittleEndian(target, value);
-        }
+        clampedVoxels = HuConversion.RescaleInPlace(target, header.BitsStored, header.PixelRepresentation == 1, header.RescaleSlope, header.RescaleIntercept);
+        return null;
     }
 }

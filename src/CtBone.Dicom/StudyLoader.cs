@@ -19,37 +19,25 @@ public sealed class StudyLoader(StudyLoaderOptions? options = null)
     /// <param name="excluded">Files not to touch, with the reason recorded for each (files that crashed an earlier attempt).</param>
     public StudyLoadResult Load(string path, IDecodeJournal? journal = null, IReadOnlyDictionary<string, string>? excluded = null, CancellationToken cancellationToken = default)
     {
+        var store = new ArrayVolumeStore();
+        var result = Load(path, journal, excluded, store, cancellationToken);
+        return result.Status == StudyLoadStatus.Loaded ? result with { Volume = new CtVolume(result.Geometry!, store.Hu!) } : result;
+    }
+
+    /// <summary>
+    /// Loads into <paramref name="store"/>, so that the decode host can write straight into shared memory. The result
+    /// has no <see cref="StudyLoadResult.Volume"/>: the voxels are in the store.
+    /// </summary>
+    internal StudyLoadResult Load(string path, IDecodeJournal? journal, IReadOnlyDictionary<string, string>? excluded, VolumeStore store, CancellationToken cancellationToken)
+    {
         var total = Stopwatch.StartNew();
-        var skipped = new List<FileIssue>();
-        var headers = new List<SliceHeader>();
         var files = EnumerateFiles(path);
         if (files is null)
         {
             return new StudyLoadResult { Status = StudyLoadStatus.Rejected, Reason = $"no such file or folder: {path}" };
         }
 
-        foreach (var file in files)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            if (excluded is not null && excluded.TryGetValue(file, out var why))
-            {
-                skipped.Add(new FileIssue(file, why));
-                continue;
-            }
-
-            journal?.BeforeFile(file);
-            var outcome = DicomHeaderReader.Read(file);
-            journal?.AfterFile(file);
-            if (outcome.Header is { } header)
-            {
-                headers.Add(header);
-            }
-            else
-            {
-                skipped.Add(new FileIssue(file, outcome.SkipReason!));
-            }
-        }
-
+        var (headers, skipped) = ScanHeaders(files, journal, excluded, cancellationToken);
         var scanMs = total.Elapsed.TotalMilliseconds;
         var selector = new SeriesSelector(_options.Selection);
         var decodeClock = new Stopwatch();
@@ -71,7 +59,7 @@ public sealed class StudyLoader(StudyLoaderOptions? options = null)
             }
 
             decodeClock.Restart();
-            var decoded = Decode(stack, journal, cancellationToken);
+            var decoded = Decode(stack, store, journal, cancellationToken);
             decodeClock.Stop();
             if (decoded.Failures.Count > 0 && attempt < _options.MaxDecodeRetries)
             {
@@ -105,7 +93,7 @@ public sealed class StudyLoader(StudyLoaderOptions? options = null)
                 warnings.Add($"{skipped.Count} file(s) skipped; see skippedFiles");
             }
 
-            var megabytes = decoded.Volume.Hu.LongLength * 2 / 1e6;
+            var megabytes = stack.Geometry.VoxelCount * 2 / 1e6;
             return new StudyLoadResult
             {
                 Status = StudyLoadStatus.Loaded,
@@ -119,7 +107,6 @@ public sealed class StudyLoader(StudyLoaderOptions? options = null)
                 Acquisition = selection.Acquisition,
                 InterpolatedSlices = stack.Slots.Where(s => s.Source is null).Select(s => s.Index).ToList(),
                 Warnings = warnings,
-                Volume = decoded.Volume,
                 Timings = new StudyLoadTimings
                 {
                     ScanMs = scanMs,
@@ -155,10 +142,46 @@ public sealed class StudyLoader(StudyLoaderOptions? options = null)
         return Directory.EnumerateFiles(Path.GetFullPath(path), "*", enumeration).Order(StringComparer.Ordinal).ToList();
     }
 
-    private (CtVolume Volume, List<FileIssue> Failures, long ClampedVoxels) Decode(StackedSeries stack, IDecodeJournal? journal, CancellationToken cancellationToken)
+    /// <summary>Every file's header, in file order, read in parallel: GDCM's header parse is most of a native load.</summary>
+    private (List<SliceHeader> Headers, List<FileIssue> Skipped) ScanHeaders(List<string> files, IDecodeJournal? journal, IReadOnlyDictionary<string, string>? excluded, CancellationToken cancellationToken)
+    {
+        var outcomes = new DicomHeaderReader.Outcome[files.Count];
+        var parallel = new ParallelOptions { MaxDegreeOfParallelism = _options.MaxDegreeOfParallelism, CancellationToken = cancellationToken };
+        Parallel.For(0, files.Count, parallel, i =>
+        {
+            var file = files[i];
+            if (excluded is not null && excluded.TryGetValue(file, out var why))
+            {
+                outcomes[i] = new DicomHeaderReader.Outcome(null, why);
+                return;
+            }
+
+            journal?.BeforeFile(file);
+            outcomes[i] = DicomHeaderReader.Read(file);
+            journal?.AfterFile(file);
+        });
+
+        var headers = new List<SliceHeader>(files.Count);
+        var skipped = new List<FileIssue>();
+        for (var i = 0; i < files.Count; i++)
+        {
+            if (outcomes[i].Header is { } header)
+            {
+                headers.Add(header);
+            }
+            else
+            {
+                skipped.Add(new FileIssue(files[i], outcomes[i].SkipReason!));
+            }
+        }
+
+        return (headers, skipped);
+    }
+
+    private (List<FileIssue> Failures, long ClampedVoxels) Decode(StackedSeries stack, VolumeStore store, IDecodeJournal? journal, CancellationToken cancellationToken)
     {
         var geometry = stack.Geometry;
-        var hu = GC.AllocateUninitializedArray<short>(checked((int)geometry.VoxelCount));
+        store.Start(geometry.Slices, geometry.SliceLength);
         var failures = new List<FileIssue>();
         long clamped = 0;
         var parallel = new ParallelOptions
@@ -170,7 +193,7 @@ public sealed class StudyLoader(StudyLoaderOptions? options = null)
             0,
             stack.Slots.Count,
             parallel,
-            () => Array.Empty<byte>(),
+            () => new SliceScratch(),
             (k, _, scratch) =>
             {
                 var source = stack.Slots[k].Source;
@@ -179,8 +202,9 @@ public sealed class StudyLoader(StudyLoaderOptions? options = null)
                     return scratch;
                 }
 
+                var target = store.SliceTarget(k, ref scratch.Slice);
                 journal?.BeforeFile(source.FilePath);
-                var error = DicomPixelDecoder.DecodeHu(source, hu.AsSpan(k * geometry.SliceLength, geometry.SliceLength), ref scratch, out var clampedHere);
+                var error = DicomPixelDecoder.DecodeHu(source, target, ref scratch.Gdcm, out var clampedHere);
                 journal?.AfterFile(source.FilePath);
                 if (error is not null)
                 {
@@ -188,8 +212,11 @@ public sealed class StudyLoader(StudyLoaderOptions? options = null)
                     {
                         failures.Add(new FileIssue(source.FilePath, error));
                     }
+
+                    return scratch;
                 }
 
+                store.SliceWritten(k, target);
                 if (clampedHere > 0)
                 {
                     Interlocked.Add(ref clamped, clampedHere);
@@ -199,24 +226,39 @@ public sealed class StudyLoader(StudyLoaderOptions? options = null)
             },
             _ => { });
 
-        foreach (var slot in stack.Slots.Where(s => s.Source is null))
+        if (failures.Count == 0)
         {
-            Interpolate(hu, geometry.SliceLength, slot);
+            foreach (var slot in stack.Slots.Where(s => s.Source is null))
+            {
+                Interpolate(store, geometry.SliceLength, slot);
+            }
         }
 
-        return (new CtVolume(geometry, hu), failures, clamped);
+        return (failures, clamped);
     }
 
-    private static void Interpolate(short[] hu, int sliceLength, StackSlot slot)
+    private static void Interpolate(VolumeStore store, int sliceLength, StackSlot slot)
     {
-        var below = hu.AsSpan(slot.Below * sliceLength, sliceLength);
-        var above = hu.AsSpan(slot.Above * sliceLength, sliceLength);
-        var target = hu.AsSpan(slot.Index * sliceLength, sliceLength);
+        var below = new short[sliceLength];
+        var above = new short[sliceLength];
+        store.ReadSlice(slot.Below, below);
+        store.ReadSlice(slot.Above, above);
+        short[]? buffer = null;
+        var target = store.SliceTarget(slot.Index, ref buffer);
         var weight = (double)(slot.Index - slot.Below) / (slot.Above - slot.Below);
         for (var i = 0; i < sliceLength; i++)
         {
             target[i] = (short)Math.Round(below[i] + ((above[i] - below[i]) * weight));
         }
+
+        store.SliceWritten(slot.Index, target);
+    }
+
+    /// <summary>One decoding thread's buffers, kept from slice to slice.</summary>
+    private sealed class SliceScratch
+    {
+        public byte[] Gdcm = [];
+        public short[]? Slice;
     }
 }
 

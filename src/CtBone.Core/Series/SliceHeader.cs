@@ -87,7 +87,7 @@ public sealed record SliceHeader
     /// <summary>True when the pixel data is stored with a lossy transfer syntax.</summary>
     public bool IsLossy { get; init; }
 
-    /// <summary>Byte offset of the PixelData element in the file.</summary>
+    /// <summary>Byte offset of the PixelData element in the file, or -1 when the header scan could not place it (a deflated data set).</summary>
     public long PixelDataOffset { get; init; }
 
     /// <summary>Value length of a native PixelData element, or -1 when it is encapsulated (compressed), deflated or unknown.</summary>

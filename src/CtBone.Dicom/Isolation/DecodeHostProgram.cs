@@ -1,14 +1,12 @@
-using System.Globalization;
-using System.Runtime.InteropServices;
 using System.Text.Json;
-using CtBone.Core;
 using CtBone.Core.Series;
 
 namespace CtBone.Dicom.Isolation;
 
 /// <summary>
-/// The child side of <see cref="IsolatedStudyLoader"/>: <c>ctbone-dicom-host PATH REPORT VOLUME JOURNAL EXCLUDED THREADS</c>.
-/// Writes the report as JSON and, when a series loaded, its HU voxels as raw little-endian int16.
+/// The child side of <see cref="IsolatedStudyLoader"/>: <c>ctbone-dicom-host --serve</c>. Serves one load at a
+/// time, each a <see cref="DecodeRequest"/> line on standard input, for as long as the parent keeps standard input
+/// open, so that the .NET start and the JIT are paid once per host rather than once per study.
 /// </summary>
 public static class DecodeHostProgram
 {
@@ -18,30 +16,44 @@ public static class DecodeHostProgram
     public static int Run(string[] args)
     {
         ArgumentNullException.ThrowIfNull(args);
-        if (args.Length != 6 || !int.TryParse(args[5], NumberStyles.None, CultureInfo.InvariantCulture, out var threads) || threads < 1)
+        if (args is not ["--serve"])
         {
-            Console.Error.WriteLine("usage: ctbone-dicom-host PATH REPORT VOLUME JOURNAL EXCLUDED THREADS");
+            Console.Error.WriteLine("usage: ctbone-dicom-host --serve   (then one JSON decode request per line on standard input)");
             return BadArguments;
         }
 
-        var (path, reportPath, volumePath, journalPath, excludedPath) = (args[0], args[1], args[2], args[3], args[4]);
-        var excluded = File.Exists(excludedPath)
-            ? JsonSerializer.Deserialize<Dictionary<string, string>>(File.ReadAllBytes(excludedPath), CtBoneJson.Options)
-            : null;
-        using var journal = new FileDecodeJournal(journalPath);
-        var loader = new StudyLoader(new StudyLoaderOptions { MaxDegreeOfParallelism = threads });
-        var result = loader.Load(path, journal, excluded);
-        if (result.Volume is { } volume)
+        // The parent closes our input when it stops us, and the kernel does when the parent dies: either way this host ends.
+        while (Console.In.ReadLine() is { } line)
         {
-            using var stream = new FileStream(volumePath, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 20);
-            stream.Write(MemoryMarshal.AsBytes(volume.Hu.AsSpan()));
+            if (line.Length == 0)
+            {
+                continue;
+            }
+
+            var request = JsonSerializer.Deserialize(line, DecodeHostJson.Default.DecodeRequest)
+                ?? throw new InvalidDataException("an empty decode request");
+            Serve(request);
+            Console.Out.WriteLine(request.DoneLine);
+            Console.Out.Flush();
+        }
+
+        return Done;
+    }
+
+    private static void Serve(DecodeRequest request)
+    {
+        var loader = new StudyLoader(new StudyLoaderOptions { MaxDegreeOfParallelism = request.Threads });
+        StudyLoadResult result;
+        using (var journal = new FileDecodeJournal(request.JournalPath))
+        using (var volume = new FileVolumeStore(request.VolumePath))
+        {
+            result = loader.Load(request.Path, journal, request.Excluded, volume, CancellationToken.None);
         }
 
         // The report is written last, through a rename, so that the parent never reads half of one.
-        var partial = reportPath + ".partial";
-        File.WriteAllBytes(partial, JsonSerializer.SerializeToUtf8Bytes(result, CtBoneJson.Options));
-        File.Move(partial, reportPath);
-        return Done;
+        var partial = request.ReportPath + ".partial";
+        File.WriteAllBytes(partial, JsonSerializer.SerializeToUtf8Bytes(result, DecodeHostJson.Default.StudyLoadResult));
+        File.Move(partial, request.ReportPath);
     }
 
     private sealed class FileDecodeJournal(string path) : IDecodeJournal, IDisposable

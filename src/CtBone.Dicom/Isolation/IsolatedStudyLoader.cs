@@ -1,9 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.InteropServices;
-using System.Text;
 using System.Text.Json;
-using CtBone.Core;
 using CtBone.Core.Series;
 using CtBone.Core.Volumes;
 
@@ -14,6 +12,9 @@ namespace CtBone.Dicom.Isolation;
 /// truncated headers and can hang on truncated JPEG (shared/STACK.md). The child journals every file before and
 /// after GDCM touches it; when the child dies or stops making progress, the file it was on is recorded with the
 /// reason and the load runs again without it. Nothing a file does can take the caller down.
+/// A host that finished a load cleanly waits for the next one (<see cref="DecodeHostPool"/>), so a worker pays the
+/// child's start-up once; the child writes each decoded slice into a shared-memory file that this process reads into
+/// the volume's array: one copy of the voxels.
 /// </summary>
 public sealed class IsolatedStudyLoader(IsolatedStudyLoaderOptions? options = null)
 {
@@ -67,105 +68,115 @@ public sealed class IsolatedStudyLoader(IsolatedStudyLoaderOptions? options = nu
 
     private async Task<ChildRun> RunChildAsync(string path, string work, Dictionary<string, string> excluded, int threads, Stopwatch clock, CancellationToken cancellationToken)
     {
-        var report = Path.Combine(work, "report.json");
-        var volume = Path.Combine(work, "volume.i16");
-        var journal = Path.Combine(work, "journal.txt");
-        var exclusions = Path.Combine(work, "excluded.json");
-        await File.WriteAllBytesAsync(exclusions, JsonSerializer.SerializeToUtf8Bytes(excluded, CtBoneJson.Options), cancellationToken).ConfigureAwait(false);
-
-        var (executable, prefix) = HostCommand();
-        var start = new ProcessStartInfo(executable)
-        {
-            RedirectStandardError = true,
-            RedirectStandardOutput = true,
-            UseShellExecute = false,
-        };
-        foreach (var arg in prefix.Concat([path, report, volume, journal, exclusions, threads.ToString(CultureInfo.InvariantCulture)]))
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        using var child = Process.Start(start) ?? throw new DicomDecodeHostException($"could not start {executable}");
-        var stderr = new StringBuilder();
-        child.ErrorDataReceived += (_, e) =>
-        {
-            lock (stderr)
-            {
-                if (e.Data is not null && stderr.Length < 4096)
-                {
-                    stderr.AppendLine(e.Data);
-                }
-            }
-        };
-        child.OutputDataReceived += (_, _) => { };
-        child.BeginErrorReadLine();
-        child.BeginOutputReadLine();
-
-        string? killedFor = null;
-        var lastLength = -1L;
-        var lastProgress = Stopwatch.StartNew();
+        var (executable, arguments) = HostCommand();
+        var host = DecodeHostPool.Rent(executable, arguments);
+        var request = new DecodeRequest(
+            Guid.NewGuid(),
+            path,
+            Path.Combine(work, "report.json"),
+            Path.Combine(work, "volume.i16"),
+            Path.Combine(work, "journal.txt"),
+            excluded,
+            threads);
+        var served = false;
         try
         {
-            while (!child.HasExited)
+            host.Send(request);
+            string? killedFor = null;
+            var lastLength = -1L;
+            var lastProgress = Stopwatch.StartNew();
+            var line = host.ReadLineAsync();
+            while (true)
             {
-                using var tick = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-                tick.CancelAfter(_options.PollInterval);
-                try
+                var tick = Task.Delay(_options.PollInterval, cancellationToken);
+                if (await Task.WhenAny(line, tick).ConfigureAwait(false) == line)
                 {
-                    await child.WaitForExitAsync(tick.Token).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-                {
+                    var text = await line.ConfigureAwait(false);
+                    if (text is null || text == request.DoneLine)
+                    {
+                        served = text is not null;
+                        break;
+                    }
+
+                    line = host.ReadLineAsync();
+                    continue;
                 }
 
-                var length = File.Exists(journal) ? new FileInfo(journal).Length : 0;
+                // Throws when the caller cancels; the host is stopped below.
+                await tick.ConfigureAwait(false);
+                var length = File.Exists(request.JournalPath) ? new FileInfo(request.JournalPath).Length : 0;
                 if (length != lastLength)
                 {
                     lastLength = length;
                     lastProgress.Restart();
                 }
 
-                if (!child.HasExited && lastProgress.Elapsed > _options.FileTimeout)
+                if (lastProgress.Elapsed > _options.FileTimeout)
                 {
                     killedFor = string.Create(CultureInfo.InvariantCulture, $"the DICOM decoder made no progress on this file for {_options.FileTimeout.TotalSeconds:0} s (hang); it was stopped");
-                    child.Kill(entireProcessTree: true);
+                    host.Kill();
+                    break;
                 }
-                else if (!child.HasExited && clock.Elapsed > _options.TotalTimeout)
+
+                if (clock.Elapsed > _options.TotalTimeout)
                 {
-                    child.Kill(entireProcessTree: true);
+                    host.Kill();
                     throw new TimeoutException(string.Create(CultureInfo.InvariantCulture, $"loading the study took longer than {_options.TotalTimeout.TotalSeconds:0} s"));
                 }
             }
-        }
-        catch (OperationCanceledException)
-        {
-            child.Kill(entireProcessTree: true);
-            throw;
-        }
 
-        await child.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false);
-        if (killedFor is null && child.ExitCode == DecodeHostProgram.Done && File.Exists(report))
-        {
-            var result = JsonSerializer.Deserialize<StudyLoadResult>(await File.ReadAllBytesAsync(report, cancellationToken).ConfigureAwait(false), CtBoneJson.Options)
-                ?? throw new DicomDecodeHostException("the DICOM decode process wrote an empty report");
-            if (result.Status == StudyLoadStatus.Loaded)
+            if (served && !File.Exists(request.ReportPath))
             {
-                result = result with { Volume = ReadVolume(volume, result.Geometry!) };
+                // A host that answers without a report is broken: stop it and report what it said.
+                served = false;
+                host.Kill();
             }
 
-            return new ChildRun(result, [], null);
-        }
+            if (served)
+            {
+                var result = JsonSerializer.Deserialize(await File.ReadAllBytesAsync(request.ReportPath, cancellationToken).ConfigureAwait(false), DecodeHostJson.Default.StudyLoadResult)
+                    ?? throw new DicomDecodeHostException("the DICOM decode process wrote an empty report");
+                if (result.Status == StudyLoadStatus.Loaded)
+                {
+                    result = result with { Volume = ReadVolume(request.VolumePath, result.Geometry!) };
+                }
 
-        var failure = killedFor ?? DescribeExit(child.ExitCode, stderr.ToString());
-        return new ChildRun(null, OpenFiles(journal), failure);
+                return new ChildRun(result, [], null);
+            }
+
+            await host.WaitForExitAsync().ConfigureAwait(false);
+            var failure = killedFor ?? DescribeExit(host.ExitCode, host.Stderr);
+            return new ChildRun(null, OpenFiles(request.JournalPath), failure);
+        }
+        finally
+        {
+            // Only a host that finished its load cleanly serves the next one; any other is stopped (cancelled, hung or dead).
+            if (served)
+            {
+                DecodeHostPool.Return(host, _options.HostIdleTimeout);
+            }
+            else
+            {
+                host.Dispose();
+            }
+        }
     }
 
+    /// <summary>The parent's one copy of the voxels, from the shared file into the volume's array.</summary>
     private static CtVolume ReadVolume(string path, VolumeGeometry geometry)
     {
-        var hu = GC.AllocateUninitializedArray<short>(checked((int)geometry.VoxelCount));
-        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
-        var bytes = MemoryMarshal.AsBytes(hu.AsSpan());
-        stream.ReadExactly(bytes);
+        var hu = VolumeMemory.Allocate(checked((int)geometry.VoxelCount));
+        using var file = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read);
+        if (RandomAccess.GetLength(file) != hu.LongLength * sizeof(short))
+        {
+            throw new DicomDecodeHostException("the DICOM decode process wrote a volume of the wrong size");
+        }
+
+        if (FileBytes.ReadAt(file, MemoryMarshal.AsBytes(hu.AsSpan()), 0) != hu.LongLength * sizeof(short))
+        {
+            throw new DicomDecodeHostException("the DICOM decode process's volume ended early");
+        }
+
         return new CtVolume(geometry, hu);
     }
 
@@ -216,7 +227,7 @@ public sealed class IsolatedStudyLoader(IsolatedStudyLoaderOptions? options = nu
 
     private static string Truncate(string text, int length) => text.Length <= length ? text : text[..length] + "...";
 
-    private (string Executable, string[] Prefix) HostCommand()
+    private (string Executable, string[] Arguments) HostCommand()
     {
         var host = _options.HostAssemblyPath ?? Path.Combine(AppContext.BaseDirectory, "ctbone-dicom-host.dll");
         if (!File.Exists(host))
@@ -224,7 +235,7 @@ public sealed class IsolatedStudyLoader(IsolatedStudyLoaderOptions? options = nu
             throw new DicomDecodeHostException($"the DICOM decode host is missing: {host}");
         }
 
-        return (DotnetMuxer(), [host]);
+        return (DotnetMuxer(), [host, "--serve"]);
     }
 
     /// <summary>The <c>dotnet</c> that runs this process, so that the child uses the same runtime.</summary>
@@ -285,6 +296,12 @@ public sealed record IsolatedStudyLoaderOptions
 
     /// <summary>Child runs before giving up: each crash or hang excludes one file. Default 12.</summary>
     public int MaxAttempts { get; init; } = 12;
+
+    /// <summary>
+    /// How long a decode host that finished a load waits for the next one before it is stopped. Default 5 minutes.
+    /// Zero stops it after every load, so each load starts a fresh process (about a second of .NET start and JIT).
+    /// </summary>
+    public TimeSpan HostIdleTimeout { get; init; } = TimeSpan.FromMinutes(5);
 
     public TimeSpan PollInterval { get; init; } = TimeSpan.FromMilliseconds(50);
 }

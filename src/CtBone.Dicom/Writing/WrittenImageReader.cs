@@ -35,12 +35,11 @@ public static class WrittenImageReader
         filter.SetFile(file);
         var dataSet = file.GetDataSet();
         var values = new Dictionary<(ushort, ushort), string>();
-        foreach (var (group, element) in attributes)
+        foreach (var attribute in attributes)
         {
-            using var tag = new gdcm.Tag(group, element);
-            if (dataSet.FindDataElement(tag))
+            if (DicomHeaderReader.ValueText(filter, dataSet, attribute) is { } value)
             {
-                values[(group, element)] = (filter.ToString(tag) ?? string.Empty).Trim(' ', '\0');
+                values[attribute] = value;
             }
         }
 
@@ -62,15 +61,8 @@ public static class WrittenImageReader
             signed = format.GetPixelRepresentation() == 1;
         }
 
-        var slope = image.GetSlope();
-        var intercept = image.GetIntercept();
         var hu = new short[buffer.Length / 2];
-        for (var i = 0; i < hu.Length; i++)
-        {
-            var bits = (ushort)(buffer[2 * i] | (buffer[(2 * i) + 1] << 8));
-            double stored = signed ? (short)bits : bits;
-            hu[i] = (short)Math.Clamp(Math.Round((stored * slope) + intercept, MidpointRounding.AwayFromZero), short.MinValue, short.MaxValue);
-        }
+        HuConversion.Rescale(buffer, signed, hu, image.GetSlope(), image.GetIntercept());
 
         return new WrittenImage(syntax, values, hu, (int)image.GetDimension(1), (int)image.GetDimension(0));
     }

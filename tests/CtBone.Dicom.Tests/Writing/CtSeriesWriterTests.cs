@@ -195,7 +195,7 @@ public sealed class CtSeriesWriterTests
         return LumbarPhantom.Generate(change is null ? options : change(options));
     }
 
-    private static StorageEncoding Encoding(string name) => name switch
+    internal static StorageEncoding Encoding(string name) => name switch
     {
         "signed16" => new StorageEncoding(),
         "unsigned12" => new StorageEncoding { IsSigned = false, BitsStored = 12, RescaleIntercept = -1024 },
