@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
 using CtBone.Core.Analysis;
@@ -14,7 +13,7 @@ namespace CtBone.Benchmarks;
 /// <c>ctbone analyze</c> end to end (ingest, analysis, key images) on the same series written uncompressed, each run in a
 /// fresh process. <c>analysis generate DIR</c> writes the series; <c>analysis run DIR CTBONE_DLL [REPEATS]</c> prints the table.
 /// </summary>
-internal static partial class AnalysisBenchmark
+internal static class AnalysisBenchmark
 {
     private static PhantomOptions Options() => new() { Name = "bench-analysis", Seed = 11, SliceThicknessMm = 1, SliceSpacingMm = 0.63 };
 
@@ -44,7 +43,7 @@ internal static partial class AnalysisBenchmark
         var volume = LumbarPhantom.Generate(Options()).Primary.Volume;
         var analyzer = new SpineAnalyzer();
         var warm = analyzer.Analyze(volume, new SeriesContext());
-        var before = PeakRssMb();
+        var before = ProcessProbe.PeakRssMb("self");
         var clock = Stopwatch.StartNew();
         var findings = analyzer.Analyze(volume, new SeriesContext());
         var seconds = clock.Elapsed.TotalSeconds;
@@ -55,26 +54,30 @@ internal static partial class AnalysisBenchmark
         }
 
         var megabytes = volume.Hu.LongLength * 2 / 1e6;
-        await Console.Out.WriteLineAsync(JsonSerializer.Serialize(new Run(seconds, megabytes, Math.Max(before, PeakRssMb()), volume.Geometry.Slices))).ConfigureAwait(false);
+        await Console.Out.WriteLineAsync(JsonSerializer.Serialize(new Run(seconds, megabytes, Math.Max(before, ProcessProbe.PeakRssMb("self")), volume.Geometry.Slices))).ConfigureAwait(false);
         return 0;
     }
 
     private static async Task<int> CompareAsync(string data, string ctbone, int repeats)
     {
-        var self = Environment.ProcessPath!;
-        var selfArgs = self.EndsWith("dotnet", StringComparison.Ordinal) ? [typeof(AnalysisBenchmark).Assembly.Location] : Array.Empty<string>();
+        var (self, selfArgs) = ProcessProbe.Self();
         var core = new List<Run>();
         var endToEnd = new List<(double Seconds, double PeakRssMb)>();
         var images = Directory.CreateTempSubdirectory("ctbone-bench-images-").FullName;
         try
         {
-            // Interleaved, so that a slow moment of the machine hits both alike.
+            // End to end first: ru_maxrss of waited-for children is a running maximum, so these runs must come before the
+            // in-memory ones, whose process also holds the phantom generator's arrays.
             for (var r = 0; r < repeats; r++)
             {
-                core.Add(JsonSerializer.Deserialize<Run>(await ChildAsync(self, [.. selfArgs, "analysis", "core"]).ConfigureAwait(false))!);
                 var clock = Stopwatch.StartNew();
-                await ChildAsync("dotnet", [ctbone, "analyze", data, "--format", "json", "--images", images]).ConfigureAwait(false);
-                endToEnd.Add((clock.Elapsed.TotalSeconds, ChildrenPeakRssMb()));
+                await ProcessProbe.RunAsync("dotnet", [ctbone, "analyze", data, "--format", "json", "--images", images]).ConfigureAwait(false);
+                endToEnd.Add((clock.Elapsed.TotalSeconds, ProcessProbe.ChildrenPeakRssMb()));
+            }
+
+            for (var r = 0; r < repeats; r++)
+            {
+                core.Add(JsonSerializer.Deserialize<Run>(await ProcessProbe.RunAsync(self, [.. selfArgs, "analysis", "core"]).ConfigureAwait(false))!);
             }
         }
         finally
@@ -87,60 +90,11 @@ internal static partial class AnalysisBenchmark
         var table = new StringBuilder();
         table.AppendLine("| step | input | median s | min s | max s | goal s | peak RSS MB | memory limit MB |");
         table.AppendLine("|---|---|---|---|---|---|---|---|");
-        table.AppendLine(string.Create(CultureInfo.InvariantCulture, $"| SpineAnalyzer.Analyze, volume in memory | 512×512×{core[0].Slices} ({megabytes:0} MB int16) | {Median(core.Select(c => c.Seconds)):0.000} | {core.Min(c => c.Seconds):0.000} | {core.Max(c => c.Seconds):0.000} | 1 | {Median(core.Select(c => c.PeakRssMb)):0} (whole process, phantom included) | - |"));
-        table.AppendLine(string.Create(CultureInfo.InvariantCulture, $"| ctbone analyze --images, end to end | {core[0].Slices} files, explicit VR LE | {Median(endToEnd.Select(e => e.Seconds)):0.000} | {endToEnd.Min(e => e.Seconds):0.000} | {endToEnd.Max(e => e.Seconds):0.000} | 3 | {Median(endToEnd.Select(e => e.PeakRssMb)):0} (largest process) | {limit:0} |"));
+        table.AppendLine(string.Create(CultureInfo.InvariantCulture, $"| SpineAnalyzer.Analyze, volume in memory | 512×512×{core[0].Slices} ({megabytes:0} MB int16) | {ProcessProbe.Median(core.Select(c => c.Seconds)):0.000} | {core.Min(c => c.Seconds):0.000} | {core.Max(c => c.Seconds):0.000} | 1 | {ProcessProbe.Median(core.Select(c => c.PeakRssMb)):0} (whole process, phantom included) | - |"));
+        table.AppendLine(string.Create(CultureInfo.InvariantCulture, $"| ctbone analyze --images, end to end | {core[0].Slices} files, explicit VR LE | {ProcessProbe.Median(endToEnd.Select(e => e.Seconds)):0.000} | {endToEnd.Min(e => e.Seconds):0.000} | {endToEnd.Max(e => e.Seconds):0.000} | 3 | {ProcessProbe.Median(endToEnd.Select(e => e.PeakRssMb)):0} (largest process) | {limit:0} |"));
         await Console.Out.WriteAsync(table.ToString()).ConfigureAwait(false);
         return 0;
     }
-
-    private static async Task<string> ChildAsync(string executable, string[] args)
-    {
-        var start = new ProcessStartInfo(executable) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in args)
-        {
-            start.ArgumentList.Add(a);
-        }
-
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync().ConfigureAwait(false);
-        if (process.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"{executable} {string.Join(' ', args)} failed ({process.ExitCode}): {await error.ConfigureAwait(false)}");
-        }
-
-        return (await output.ConfigureAwait(false)).Trim().Split('\n')[^1];
-    }
-
-    private static double Median(IEnumerable<double> values)
-    {
-        var sorted = values.Order().ToArray();
-        return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
-    }
-
-    private static double PeakRssMb()
-    {
-        foreach (var line in File.ReadLines("/proc/self/status"))
-        {
-            if (line.StartsWith("VmHWM:", StringComparison.Ordinal))
-            {
-                return double.Parse(line[6..].Trim().Split(' ')[0], CultureInfo.InvariantCulture) / 1024;
-            }
-        }
-
-        return double.NaN;
-    }
-
-    /// <summary>Largest peak resident set of any process this one has waited for, grandchildren included (ru_maxrss, KiB).</summary>
-    private static double ChildrenPeakRssMb()
-    {
-        var usage = new long[18];
-        return GetRusage(-1, usage) == 0 ? usage[4] / 1024.0 : double.NaN;
-    }
-
-    [LibraryImport("libc", EntryPoint = "getrusage")]
-    private static partial int GetRusage(int who, [Out] long[] usage);
 
     private sealed record Run(double Seconds, double Megabytes, double PeakRssMb, int Slices);
 }

@@ -1,3 +1,8 @@
 using CtBone.Benchmarks;
 
-return await SeriesLoadBenchmark.RunAsync(args).ConfigureAwait(false);
+return args switch
+{
+    ["analysis", ..] => await AnalysisBenchmark.RunAsync(args).ConfigureAwait(false),
+    ["accuracy"] => await AccuracyReport.RunAsync().ConfigureAwait(false),
+    _ => await SeriesLoadBenchmark.RunAsync(args).ConfigureAwait(false),
+};

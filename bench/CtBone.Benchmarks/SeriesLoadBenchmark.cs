@@ -15,7 +15,7 @@ namespace CtBone.Benchmarks;
 /// <c>measure FOLDER inprocess|isolated|isolated-warm</c> is one such load and prints one JSON line. isolated-warm
 /// loads part of the folder first, untimed, so that the timed load finds a decode host already running, as a worker's does.
 /// </summary>
-internal static partial class SeriesLoadBenchmark
+internal static class SeriesLoadBenchmark
 {
     private static readonly string[] s_syntaxes = ["explicit", "jpeg", "j2k", "rle"];
 
@@ -62,7 +62,7 @@ internal static partial class SeriesLoadBenchmark
         }
 
         var megabytes = result.Volume!.Hu.LongLength * 2 / 1e6;
-        var line = JsonSerializer.Serialize(new Measurement(seconds, megabytes, PeakRssMb("self"), Math.Max(ChildrenPeakRssMb(), LiveChildrenPeakRssMb()), result.Volume.Geometry.Slices));
+        var line = JsonSerializer.Serialize(new Measurement(seconds, megabytes, ProcessProbe.PeakRssMb("self"), Math.Max(ProcessProbe.ChildrenPeakRssMb(), ProcessProbe.LiveChildrenPeakRssMb()), result.Volume.Geometry.Slices));
         await Console.Out.WriteLineAsync(line).ConfigureAwait(false);
         return 0;
     }
@@ -99,8 +99,7 @@ internal static partial class SeriesLoadBenchmark
 
     private static async Task<int> CompareAsync(string data, int repeats)
     {
-        var self = Environment.ProcessPath!;
-        var selfArgs = self.EndsWith("dotnet", StringComparison.Ordinal) ? [typeof(SeriesLoadBenchmark).Assembly.Location] : Array.Empty<string>();
+        var (self, selfArgs) = ProcessProbe.Self();
         var script = Path.Combine(AppContext.BaseDirectory, "pydicom_load.py");
         var table = new StringBuilder();
         table.AppendLine("| series | reader | median s | decoded MB/s (median) | vs pydicom | peak RSS MB: reader / decode host | limit MB (each process) |");
@@ -132,7 +131,7 @@ internal static partial class SeriesLoadBenchmark
             foreach (var reader in readers)
             {
                 var list = runs[reader];
-                var seconds = Median(list.Select(m => m.Seconds));
+                var seconds = ProcessProbe.Median(list.Select(m => m.Seconds));
                 var rate = list[0].Megabytes / seconds;
                 if (reader == "pydicom")
                 {
@@ -140,8 +139,8 @@ internal static partial class SeriesLoadBenchmark
                 }
 
                 var versus = pydicomRate is { } p && reader != "pydicom" ? (rate / p).ToString("0.0", CultureInfo.InvariantCulture) + "x" : "-";
-                var peak = Median(list.Select(m => m.PeakRssMb));
-                var childPeak = Median(list.Select(m => m.ChildPeakRssMb));
+                var peak = ProcessProbe.Median(list.Select(m => m.PeakRssMb));
+                var childPeak = ProcessProbe.Median(list.Select(m => m.ChildPeakRssMb));
                 var peaks = childPeak > 0 ? string.Create(CultureInfo.InvariantCulture, $"{peak:0} / {childPeak:0}") : string.Create(CultureInfo.InvariantCulture, $"{peak:0}");
                 var limit = (1.5 * list[0].Megabytes) + 150;
                 var name = reader switch
@@ -159,68 +158,8 @@ internal static partial class SeriesLoadBenchmark
         return 0;
     }
 
-    private static async Task<Measurement> ChildAsync(string executable, string[] args)
-    {
-        var start = new ProcessStartInfo(executable) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in args)
-        {
-            start.ArgumentList.Add(a);
-        }
-
-        using var process = Process.Start(start)!;
-        var output = await process.StandardOutput.ReadToEndAsync().ConfigureAwait(false);
-        var error = await process.StandardError.ReadToEndAsync().ConfigureAwait(false);
-        await process.WaitForExitAsync().ConfigureAwait(false);
-        if (process.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"{executable} {string.Join(' ', args)} failed ({process.ExitCode}): {error}");
-        }
-
-        return JsonSerializer.Deserialize<Measurement>(output.Trim().Split('\n')[^1])!;
-    }
-
-    private static double Median(IEnumerable<double> values)
-    {
-        var sorted = values.Order().ToArray();
-        return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
-    }
-
-    /// <summary>VmHWM of a process ("self" or a pid): its peak resident set; 0 when it is gone.</summary>
-    private static double PeakRssMb(string process)
-    {
-        try
-        {
-            foreach (var line in File.ReadLines($"/proc/{process}/status"))
-            {
-                if (line.StartsWith("VmHWM:", StringComparison.Ordinal))
-                {
-                    return double.Parse(line[6..].Trim().Split(' ')[0], CultureInfo.InvariantCulture) / 1024;
-                }
-            }
-        }
-        catch (IOException)
-        {
-        }
-
-        return 0;
-    }
-
-    /// <summary>Largest peak resident set of a child still running: the decode host, which outlives its loads.</summary>
-    private static double LiveChildrenPeakRssMb() => Directory.EnumerateDirectories("/proc/self/task")
-        .SelectMany(task => File.ReadAllText(Path.Combine(task, "children")).Split(' ', StringSplitOptions.RemoveEmptyEntries))
-        .Select(PeakRssMb)
-        .DefaultIfEmpty(0)
-        .Max();
-
-    /// <summary>Largest peak resident set of any waited-for child (getrusage RUSAGE_CHILDREN, ru_maxrss in KiB on Linux).</summary>
-    private static double ChildrenPeakRssMb()
-    {
-        var usage = new long[18];
-        return GetRusage(-1, usage) == 0 ? usage[4] / 1024.0 : double.NaN;
-    }
-
-    [LibraryImport("libc", EntryPoint = "getrusage")]
-    private static partial int GetRusage(int who, [Out] long[] usage);
+    private static async Task<Measurement> ChildAsync(string executable, string[] args) =>
+        JsonSerializer.Deserialize<Measurement>(await ProcessProbe.RunAsync(executable, args).ConfigureAwait(false))!;
 
     private sealed record Measurement(double Seconds, double Megabytes, double PeakRssMb, double ChildPeakRssMb, int Slices);
 }
