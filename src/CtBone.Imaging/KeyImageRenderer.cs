@@ -69,20 +69,21 @@ public static class KeyImageRenderer
         };
 
         Directory.CreateDirectory(directory);
-        var written = new List<string>(findings.Vertebrae.Count + 1);
         var names = new HashSet<string>(StringComparer.OrdinalIgnoreCase) { OverviewFileName };
-        foreach (var level in findings.Vertebrae)
+        var paths = findings.Vertebrae.Select(level => Path.Combine(directory, UniqueName(names, FileStem(level.Level) + "_axial", ".png"))).ToList();
+        var overview = Path.Combine(directory, OverviewFileName);
+
+        // Each image is drawn on a canvas of its own, so they render side by side, one per core.
+        var images = new byte[paths.Count + 1][];
+        Parallel.For(0, images.Length, new ParallelOptions { CancellationToken = cancellationToken }, i =>
+            images[i] = i < paths.Count ? AxialKeyImage.Render(volume, findings.Vertebrae[i], options) : SagittalOverview.Render(volume, findings.Vertebrae, options));
+
+        var written = new List<string>(paths) { overview };
+        for (var i = 0; i < written.Count; i++)
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            var path = Path.Combine(directory, UniqueName(names, FileStem(level.Level) + "_axial", ".png"));
-            await File.WriteAllBytesAsync(path, AxialKeyImage.Render(volume, level, options), cancellationToken).ConfigureAwait(false);
-            written.Add(path);
+            await File.WriteAllBytesAsync(written[i], images[i], cancellationToken).ConfigureAwait(false);
         }
 
-        cancellationToken.ThrowIfCancellationRequested();
-        var overview = Path.Combine(directory, OverviewFileName);
-        await File.WriteAllBytesAsync(overview, SagittalOverview.Render(volume, findings.Vertebrae, options), cancellationToken).ConfigureAwait(false);
-        written.Add(overview);
         return written;
     }
 

@@ -5,8 +5,8 @@ namespace CtBone.Core.Spine;
 /// <summary>
 /// An axial CT volume seen in one fixed frame, whatever order its rows, columns and slices were stored in:
 /// x runs to the patient's left, y to the back, slice k from the feet to the head (all DICOM LPS senses).
-/// The voxels are shared with the volume when its rows and columns already run that way (the usual case),
-/// and copied once otherwise. Millimetre coordinates here are that frame's: x·<see cref="PixelXMm"/>, y·<see cref="PixelYMm"/>, <see cref="SliceZMm"/>.
+/// The voxels are shared with the volume when its rows and columns already run that way (the usual case, whatever the
+/// slice order), and copied once otherwise. Millimetre coordinates here are that frame's: x·<see cref="PixelXMm"/>, y·<see cref="PixelYMm"/>, <see cref="SliceZMm"/>.
 /// </summary>
 internal sealed class AxialStack
 {
@@ -17,10 +17,14 @@ internal sealed class AxialStack
     private readonly bool _flipJ;
     private readonly bool _flipK;
 
+    // Whether _hu holds the slices in stored order (shared with the volume) rather than feet to head (a copy).
+    private readonly bool _storedSliceOrder;
+
     private AxialStack(CtVolume volume, short[] hu, int nx, int ny, bool swap, bool flipI, bool flipJ, bool flipK, double pixelXMm, double pixelYMm)
     {
         _volume = volume;
         _hu = hu;
+        _storedSliceOrder = ReferenceEquals(hu, volume.Hu);
         _swap = swap;
         _flipI = flipI;
         _flipJ = flipJ;
@@ -56,7 +60,7 @@ internal sealed class AxialStack
 
     public CtVolume Volume => _volume;
 
-    public short this[int x, int y, int k] => _hu[((long)k * Ny + y) * Nx + x];
+    public short this[int x, int y, int k] => _hu[((long)(_storedSliceOrder ? StoredSlice(k) : k) * Ny + y) * Nx + x];
 
     /// <summary>Whether the volume can be read as axial: its slice normal within <paramref name="maxObliquityDegrees"/> of head-foot.</summary>
     public static bool IsAxial(VolumeGeometry geometry, double maxObliquityDegrees)
@@ -80,7 +84,8 @@ internal sealed class AxialStack
         var ny = swap ? g.Columns : g.Rows;
         var pixelX = swap ? g.RowSpacingMm : g.ColumnSpacingMm;
         var pixelY = swap ? g.ColumnSpacingMm : g.RowSpacingMm;
-        if (!swap && !flipI && !flipJ && !flipK)
+        // Slice order alone is a mapping of k; only a flip or swap within the slice needs the voxels moved.
+        if (!swap && !flipI && !flipJ)
         {
             return new AxialStack(volume, volume.Hu, nx, ny, swap, flipI, flipJ, flipK, pixelX, pixelY);
         }
@@ -103,7 +108,7 @@ internal sealed class AxialStack
         return stack;
     }
 
-    public ReadOnlySpan<short> Slice(int k) => _hu.AsSpan(k * Nx * Ny, Nx * Ny);
+    public ReadOnlySpan<short> Slice(int k) => _hu.AsSpan((_storedSliceOrder ? StoredSlice(k) : k) * Nx * Ny, Nx * Ny);
 
     public int StoredSlice(int k) => _flipK ? Nz - 1 - k : k;
 
