@@ -165,6 +165,7 @@ public sealed class SpineAnalyzer
         }
 
         levels = CheckNeighbours(levels, stack.SliceSpacingMm);
+        levels = CheckRoiConsistency(levels);
         Lap("measure");
 
         var referenceSlices = levels
@@ -367,6 +368,37 @@ public sealed class SpineAnalyzer
         }
 
         return result;
+    }
+
+    /// <summary>
+    /// An ROI much noisier or much smaller than the other levels' has caught cortex, an endplate or an artefact, or sits
+    /// where no body was found: its number would mislead, so the level is excluded with the figures that show why.
+    /// </summary>
+    private static List<(LabelledSegment, LevelFinding, TrabecularMeasurement?)> CheckRoiConsistency(List<(LabelledSegment Label, LevelFinding Finding, TrabecularMeasurement? Roi)> levels)
+    {
+        var measured = levels.Where(l => !l.Finding.Excluded && l.Finding.SdHu is not null).Select(l => l.Finding).ToList();
+        if (measured.Count < 3)
+        {
+            return levels.Select(l => (l.Label, l.Finding, l.Roi)).ToList();
+        }
+
+        var typicalSd = SpineColumn.Median(measured.Select(f => f.SdHu!.Value));
+        var typicalArea = SpineColumn.Median(measured.Select(f => f.AreaMm2!.Value));
+        return levels.Select(l =>
+        {
+            var f = l.Finding;
+            string? reason = null;
+            if (!f.Excluded && f.SdHu is { } sd && sd > 2 * Math.Max(typicalSd, 5))
+            {
+                reason = Invariant($"ROI not homogeneous: SD {sd:0} HU against {typicalSd:0} HU at the other levels (cortex, endplate or artefact inside it)");
+            }
+            else if (!f.Excluded && f.AreaMm2 is { } area && area < 0.5 * typicalArea)
+            {
+                reason = Invariant($"ROI too small: {area:0} mm² against {typicalArea:0} mm² at the other levels (the body's outline was not found cleanly)");
+            }
+
+            return reason is null ? (l.Label, f, l.Roi) : (l.Label, f with { Excluded = true, ExclusionReason = reason, Flags = f.Flags.Contains(LevelFlags.Outliers) ? f.Flags : [.. f.Flags, LevelFlags.Outliers] }, l.Roi);
+        }).ToList();
     }
 
     private static double StreakShare(AxialStack stack, TrabecularMeasurement roi)

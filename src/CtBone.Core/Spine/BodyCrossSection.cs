@@ -25,14 +25,14 @@ internal readonly record struct BodyCrossSection(
     public bool IsBody => RingFraction >= 0.5;
 
     /// <summary>
-    /// Casts rays from (x, y) mm on slice k. The cortex is where the HU first rise above both
-    /// <see cref="SpineColumn.CorticalHu"/> and the body's interior by 120 HU, so that dense young trabecular bone
-    /// is not taken for cortex. Rays longer than <paramref name="maxRadiusMm"/> count as misses.
+    /// Casts rays from a point in a plane. The cortex is where the HU first rise above both
+    /// <see cref="SpineColumn.ThinCorticalHu"/> and the body's interior by 70 HU, so that dense young trabecular bone
+    /// is not taken for cortex and a thin osteoporotic cortex blurred by the slice is still found. Rays longer than <paramref name="maxRadiusMm"/> count as misses.
     /// </summary>
     public static BodyCrossSection Measure(AxialStack stack, Vector3D pointMm, Vector3D lateral, Vector3D posterior, double maxRadiusMm)
     {
         var interior = MedianNear(stack, pointMm, lateral, posterior);
-        var threshold = Math.Max(SpineColumn.CorticalHu, interior + 120);
+        var threshold = Math.Max(SpineColumn.ThinCorticalHu, interior + 70);
         Span<double> radii = stackalloc double[Rays];
         var anteriorHits = 0;
         var anteriorRays = 0;

@@ -30,6 +30,9 @@ internal sealed class SpineColumn
     /// <summary>Metal reads above this; cortex and even dense cement below.</summary>
     public const double MetalHu = 2000;
 
+    /// <summary>A thin osteoporotic cortex averaged with its neighbours in a coarse pixel may read barely above this.</summary>
+    public const double ThinCorticalHu = 150;
+
     /// <summary>A second, denser wall threshold: cortex still exceeds it where trabecular bone is dense or enhanced.</summary>
     public const double DenseCorticalHu = 350;
 
@@ -356,12 +359,12 @@ internal sealed class SpineColumn
             b.Mask[i] = b.Hu[i] >= CorticalHu && b.Labels[i] == body;
         }
 
-        // A body is a hole walled by cortex. Holes are found at two wall thresholds: cortical bone (200 HU) walls in
-        // normal and osteoporotic bone, and a denser cut (350 HU) still leaves dense young or contrast-enhanced
-        // trabecular bone inside the cortex as a hole. Each hole is measured on its own, so the canal behind a body
+        // A body is a hole walled by cortex. Holes are found at three wall thresholds: cortical bone (200 HU) walls in
+        // normal and osteoporotic bone, a thin osteoporotic cortex blurred into its pixels may only reach 150 HU, and a
+        // denser cut (350 HU) still leaves dense young or contrast-enhanced trabecular bone inside the cortex as a hole. Each hole is measured on its own, so the canal behind a body
         // (another walled hole) is not merged into it, and solid bright regions (an enhanced aorta) are never candidates.
         b.Distance.AsSpan().Clear();
-        foreach (var wall in (double[])[CorticalHu, DenseCorticalHu])
+        foreach (var wall in (double[])[ThinCorticalHu, CorticalHu, DenseCorticalHu])
         {
             for (var i = 0; i < b.Hu.Length; i++)
             {

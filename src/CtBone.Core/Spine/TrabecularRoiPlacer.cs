@@ -88,7 +88,8 @@ internal static class TrabecularRoiPlacer
         // the middle 60% of the body's height, measured along its own axis (disc to disc), clear of both endplates.
         var bodyCentre = column.At(segment.CenterZMm, stack);
         var up = (column.At(segment.TopZMm + 2, stack) - column.At(segment.BottomZMm - 2, stack)).Normalized();
-        var limit = 0.3 * segment.LengthMm;
+        // A slice averages half its spacing above and below its centre: that much less room.
+        var limit = (0.3 * segment.LengthMm) - (0.5 * stack.SliceSpacingMm * Math.Abs(up.Z));
         bool Central(Vector3D centre) =>
             new[] { anterior * semiAnterior, anterior * -semiAnterior, left * semiLateral, left * -semiLateral }
                 .All(d => Math.Abs((centre + d - bodyCentre).Dot(up)) <= limit);

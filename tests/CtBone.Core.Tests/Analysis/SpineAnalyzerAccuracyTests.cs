@@ -59,6 +59,40 @@ public sealed class SpineAnalyzerAccuracyTests
         run.AssertLabelsAndHu(8);
     }
 
+    /// <summary>Anatomy and image quality the presets do not vary: built for spines in general, not one shape.</summary>
+    public static TheoryData<string, PhantomOptions> OtherAnatomy() => new()
+    {
+        { "flat lumbar spine (lordosis 20°)", PhantomAnalysis.Small(361) with { LordosisDegrees = 20 } },
+        { "deep lordosis (65°)", PhantomAnalysis.Small(362) with { LordosisDegrees = 65 } },
+        { "blurred (1.2 mm)", PhantomAnalysis.Small(363) with { BlurSigmaMm = 1.2 } },
+        { "coarse trabecular texture (±40 HU)", PhantomAnalysis.Small(364) with { TrabecularTextureHu = 40 } },
+        { "dense young bone (L1 270 HU)", PhantomAnalysis.Small(365) with { TrabecularHu = PhantomPresets.HealthyTrabecularHu.ToDictionary(p => p.Key, p => p.Value * 1.5) } },
+    };
+
+    [Theory]
+    [MemberData(nameof(OtherAnatomy))]
+    public void Analyze_WhenAnatomyOrImageDiffers_LabelsRightAndHuWithin5(string name, PhantomOptions options)
+    {
+        var run = PhantomAnalysis.Run(options with { Name = name.Split(' ')[0] });
+
+        run.AssertLabelsAndHu(5);
+    }
+
+    [Fact]
+    public void Analyze_WhenCortexThinAndFaint_NoMeasuredLevelFarFromTruthAndNoConfidentWrongLabel()
+    {
+        // A 0.6 mm cortex of 450 HU around 75 HU bone, blurred into 1.4 mm pixels: barely brighter than its contents.
+        var options = PhantomPresets.Get("osteoporotic") with { Seed = 366, MatrixSize = 256, PixelSpacingMm = 1.4, SliceThicknessMm = 3, SliceSpacingMm = 3, NoiseSdHu = 8, CorticalThicknessMm = 0.6, CorticalHu = 450 };
+
+        var run = PhantomAnalysis.Run(options);
+
+        run.AssertNoConfidentWrongLabel();
+        foreach (var level in run.Findings.Vertebrae.Where(v => !v.Excluded && v.MeanHu is not null))
+        {
+            Assert.InRange(level.MeanHu!.Value, run.TruthOf(level).TrabecularHu - 8, run.TruthOf(level).TrabecularHu + 8);
+        }
+    }
+
     [Fact]
     public void Analyze_WhenScrewsAtL4AndL5_ThoseLevelsExcludedForMetalAndL1Measured()
     {
