@@ -63,11 +63,21 @@ internal static class AnalyzeCommand
             };
         }
 
+        var timings = new Dictionary<string, double>(findings.TimingsMs);
+        if (load is not null)
+        {
+            timings["ingest"] = Math.Round(load.Timings.TotalMs, 1);
+        }
+
         if (imagesDirectory is not null && findings.Status == AnalysisStatus.Completed && load?.Volume is { } shown)
         {
+            var clock = System.Diagnostics.Stopwatch.StartNew();
             var paths = await KeyImageRenderer.WriteAsync(shown, findings, imagesDirectory, new KeyImageOptions(), cancellationToken).ConfigureAwait(false);
+            timings["key-images"] = Math.Round(clock.Elapsed.TotalMilliseconds, 1);
             await Console.Error.WriteLineAsync($"key images: {paths.Count} written to {Path.GetFullPath(imagesDirectory)}").ConfigureAwait(false);
         }
+
+        findings = findings with { TimingsMs = timings };
 
         var output = format == "json" ? JsonSerializer.Serialize(findings, CtBoneJson.Indented) : Table(findings);
         await Console.Out.WriteLineAsync(output).ConfigureAwait(false);

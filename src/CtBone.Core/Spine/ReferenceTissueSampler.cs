@@ -246,9 +246,9 @@ internal static class ReferenceTissueSampler
         var yFrom = axis.Y - halfDepth - 55;
         var yTo = axis.Y - halfDepth + 2;
         (double Score, double Hu, Vector3D Centre)? best = null;
-        for (var cy = yFrom; cy <= yTo; cy += 1.5)
+        for (var cy = yFrom; cy <= yTo; cy += 2)
         {
-            for (var cx = xFrom; cx <= xTo; cx += 1.5)
+            for (var cx = xFrom; cx <= xTo; cx += 2)
             {
                 if (avoid is { } other && Math.Abs(cx - other.X) < 18 && Math.Abs(cy - other.Y) < 18)
                 {
@@ -279,9 +279,11 @@ internal static class ReferenceTissueSampler
         var reach = (int)Math.Ceiling(12 / Math.Min(stack.PixelXMm, stack.PixelYMm));
         var px = (int)Math.Round(cxMm / stack.PixelXMm);
         var py = (int)Math.Round(cyMm / stack.PixelYMm);
-        for (var y = py - reach; y <= py + reach; y++)
+        // Means over a 5 mm disc and a ring need no more than a sample per millimetre or so.
+        var stride = Math.Min(stack.PixelXMm, stack.PixelYMm) < 0.9 ? 2 : 1;
+        for (var y = py - reach; y <= py + reach; y += stride)
         {
-            for (var x = px - reach; x <= px + reach; x++)
+            for (var x = px - reach; x <= px + reach; x += stride)
             {
                 if (x < 0 || y < 0 || x >= stack.Nx || y >= stack.Ny)
                 {
@@ -306,7 +308,7 @@ internal static class ReferenceTissueSampler
             }
         }
 
-        if (innerCount < 5 || ringCount < 10)
+        if (innerCount < 4 || ringCount < 10)
         {
             return (double.NaN, 0, 0);
         }
