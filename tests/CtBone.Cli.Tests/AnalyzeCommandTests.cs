@@ -163,6 +163,32 @@ public sealed class AnalyzeCommandTests
     }
 
     [Fact]
+    public async Task Analyze_WhenScannerCalibrationRegistered_BmdUsesItOverThePhantomlessFit()
+    {
+        var registry = Path.GetTempFileName();
+        try
+        {
+            // The bundled studies come from the "CtBone" "LumbarPhantom" scanner at 120 kVp.
+            await File.WriteAllTextAsync(registry, """
+                { "calibrations": [ { "manufacturer": "CtBone", "model": "LumbarPhantom", "kvp": 120,
+                  "slopeMgPerCm3PerHu": 0.5, "interceptMgPerCm3": 10, "description": "test line", "date": "2026-11-30" } ] }
+                """);
+
+            var (exit, stdout, _) = await CtBoneProcess.RunAsync("analyze", CtBoneProcess.TestDicoms("standard"), "--format", "json", "--calibrations", registry);
+
+            Assert.Equal(0, exit);
+            var json = CtBoneProcess.Json(stdout);
+            Assert.Equal("scanner-calibration", json.GetProperty("bmd").GetProperty("method").GetString());
+            var l1 = Level(json, "L1");
+            Assert.Equal((0.5 * l1.GetProperty("meanHu").GetDouble()) + 10, l1.GetProperty("estimatedBmdMgPerCm3").GetDouble(), 0.2);
+        }
+        finally
+        {
+            File.Delete(registry);
+        }
+    }
+
+    [Fact]
     public async Task Analyze_WhenPolicyFileInvalid_UsageErrorBeforeAnyStudyIsRead()
     {
         var policy = Path.GetTempFileName();
