@@ -116,8 +116,8 @@ public sealed class SpineAnalyzer
             return Rejected(noColumn + "; this does not look like a CT of the lumbar spine");
         }
 
-        var profile = ColumnProfile.Measure(stack, column, cancellationToken);
-        var (segments, _) = ColumnSegmenter.Split(profile);
+        var profile = ColumnProfile.Measure(stack, column, _options.MaxDegreeOfParallelism, cancellationToken);
+        var segments = ColumnSegmenter.Split(profile);
         Lap("segments");
         if (segments.Count == 0)
         {
@@ -137,8 +137,11 @@ public sealed class SpineAnalyzer
             return (sizes[nearest].HalfWidthMm, sizes[nearest].HalfDepthMm);
         }
 
-        var ribs = RibFinder.Find(stack, column, SizeAt, segments[0].BottomZMm - 10, segments[^1].TopZMm + 10, cancellationToken);
-        var sacral = SacralSegments(stack, column, segments, sizes, ribs);
+        var ribs = RibFinder.Find(stack, column, SizeAt, _options.MaxDegreeOfParallelism, cancellationToken);
+        // Metal in each segment, measured once: it rules out the sacrum's wings and excludes a level from measurement.
+        var metal = segments.Select((s, i) => VertebralQc.MetalVolumeMm3(stack, column, s, sizes[i].HalfDepthMm)).ToList();
+        var instrumented = metal.Select(m => m >= _options.MetalExclusionMm3).ToList();
+        var sacral = SacralSegments(stack, column, segments, sizes, ribs, instrumented);
         var (labelled, labeling) = LevelLabeler.Label(segments, sacral, ribs);
         Lap("labels");
         if (labelled.Count == 0)
@@ -161,7 +164,8 @@ public sealed class SpineAnalyzer
         foreach (var level in labelled.Reverse())
         {
             cancellationToken.ThrowIfCancellationRequested();
-            levels.Add(MeasureLevel(stack, column, level, avoid, context, warnings));
+            var index = Enumerable.Range(0, segments.Count).First(i => ReferenceEquals(segments[i], level.Segment));
+            levels.Add(MeasureLevel(stack, column, level, metal[index], avoid, context, warnings));
         }
 
         levels = CheckNeighbours(levels, stack.SliceSpacingMm);
@@ -221,7 +225,7 @@ public sealed class SpineAnalyzer
         };
     }
 
-    private (LabelledSegment, LevelFinding, TrabecularMeasurement?) MeasureLevel(AxialStack stack, SpineColumn column, LabelledSegment level, IReadOnlySet<int> avoid, SeriesContext context, List<string> warnings)
+    private (LabelledSegment, LevelFinding, TrabecularMeasurement?) MeasureLevel(AxialStack stack, SpineColumn column, LabelledSegment level, double metalMm3, IReadOnlySet<int> avoid, SeriesContext context, List<string> warnings)
     {
         var segment = level.Segment;
         var flags = new List<string>();
@@ -253,65 +257,58 @@ public sealed class SpineAnalyzer
             warnings.Add(Invariant($"{level.Level}: no disc showed between it and a neighbour (thick slices or metal); its ends were estimated from the typical body height"));
         }
 
-        var roi = TrabecularRoiPlacer.Place(stack, column, segment, avoid);
-        var halfDepth = roi?.HalfDepthMm ?? column.TypicalRadiusMm;
-        var rotation = roi?.Slices[0].RotationDegrees ?? 0;
-        var heights = VertebralQc.Heights(stack, column, segment, halfDepth, rotation);
-        var metal = VertebralQc.MetalVolumeMm3(stack, column, segment, halfDepth);
-
+        TrabecularMeasurement? roi = null;
+        BodyHeights? heights = null;
         FractureGrade? grade = null;
-        // Screws and their streaks corrupt endplates; a level with metal is excluded for that and not graded.
-        if (metal < _options.MetalExclusionMm3 && heights is { } h && VertebralQc.Grade(h.HeightLossFraction, stack.SliceSpacingMm) is var g && g != FractureGrade.None)
+        if (metalMm3 >= _options.MetalExclusionMm3)
         {
-            grade = g;
-            flags.Add(LevelFlags.Fracture);
-            excluded ??= Invariant($"fracture: {g.ToString().ToLowerInvariant()} (Genant), {h.HeightLossFraction:P0} height loss (anterior {h.AnteriorMm:0.#}, middle {h.MiddleMm:0.#}, posterior {h.PosteriorMm:0.#} mm)");
-        }
-
-        if (metal >= _options.MetalExclusionMm3)
-        {
+            // Screws and their streaks make any HU in the vertebra meaningless and corrupt its endplates: the level is
+            // neither measured nor graded, only excluded with the reason.
             flags.Add(LevelFlags.Metal);
-            excluded = Invariant($"metal: {metal:0} mm³ at 2000 HU or more in the vertebra (screw, rod or cement)") + (excluded is null ? string.Empty : "; " + excluded);
-        }
-
-        if (roi is null)
-        {
-            excluded ??= "no trabecular ROI could be placed: the cortex of the body was not found on its mid-height slices";
+            excluded = Invariant($"metal: {metalMm3:0} mm³ at 2000 HU or more in the vertebra (screw, rod or cement)");
         }
         else
         {
-            var stats = roi.Statistics;
-            var streakShare = StreakShare(stack, roi);
-            if (streakShare >= _options.StreakExclusionFraction && !flags.Contains(LevelFlags.Metal))
+            roi = TrabecularRoiPlacer.Place(stack, column, segment, avoid);
+            heights = VertebralQc.Heights(stack, column, segment, roi?.HalfDepthMm ?? column.TypicalRadiusMm, roi?.Slices[0].RotationDegrees ?? 0);
+            if (heights is { } h && VertebralQc.Grade(h.HeightLossFraction, stack.SliceSpacingMm) is var g && g != FractureGrade.None)
+            {
+                grade = g;
+                flags.Add(LevelFlags.Fracture);
+                excluded = Invariant($"fracture: {g.ToString().ToLowerInvariant()} (Genant), {h.HeightLossFraction:P0} height loss (anterior {h.AnteriorMm:0.#}, middle {h.MiddleMm:0.#}, posterior {h.PosteriorMm:0.#} mm)");
+            }
+
+            if (roi is null)
+            {
+                excluded ??= "no trabecular ROI could be placed: the cortex of the body was not found on its mid-height slices";
+            }
+            else if (roi.StreakFraction >= _options.StreakExclusionFraction)
             {
                 flags.Add(LevelFlags.Metal);
-                excluded ??= Invariant($"streak artifact: {streakShare:P1} of the ROI reads below −200 or above 1500 HU");
+                excluded ??= Invariant($"streak artifact: {roi.StreakFraction:P1} of the ROI reads below −200 or above 1500 HU");
+                roi = null;
             }
-
-            if (stats.AreaMm2 < TrabecularRoiPlacer.SmallAreaMm2)
+            else
             {
-                flags.Add(LevelFlags.SmallRoi);
-            }
+                if (roi.Statistics.AreaMm2 < TrabecularRoiPlacer.SmallAreaMm2)
+                {
+                    flags.Add(LevelFlags.SmallRoi);
+                }
 
-            if (roi.HighDensityFraction >= 0.1 || stats.MedianHu >= 400)
-            {
-                flags.Add(LevelFlags.Sclerosis);
-            }
+                if (roi.HighDensityFraction >= 0.1 || roi.Statistics.MedianHu >= 400)
+                {
+                    flags.Add(LevelFlags.Sclerosis);
+                }
 
-            if (roi.OutlierFraction >= 0.02)
-            {
-                flags.Add(LevelFlags.Outliers);
+                if (roi.OutlierFraction >= 0.02)
+                {
+                    flags.Add(LevelFlags.Outliers);
+                }
             }
-        }
-
-        // Streaks from metal make any HU in the vertebra meaningless: its ROI is not reported, only the reason.
-        if (flags.Contains(LevelFlags.Metal))
-        {
-            roi = null;
         }
 
         var mid = roi?.Slices.First(s => s.Slice == roi.MidSlice);
-        var finding2 = new LevelFinding
+        var measured = new LevelFinding
         {
             Level = level.Level,
             MeanHu = roi is null ? null : Math.Round(roi.Statistics.MeanHu, 1),
@@ -328,7 +325,7 @@ public sealed class SpineAnalyzer
             Heights = heights,
             Roi = roi is null ? null : Geometry(stack, roi, context),
         };
-        return (level, finding2, roi);
+        return (level, measured, roi);
     }
 
     /// <summary>
@@ -401,32 +398,6 @@ public sealed class SpineAnalyzer
         }).ToList();
     }
 
-    private static double StreakShare(AxialStack stack, TrabecularMeasurement roi)
-    {
-        var outside = 0;
-        var total = 0;
-        foreach (var slice in roi.Slices)
-        {
-            var reach = Math.Max(slice.SemiLateralMm, slice.SemiAnteriorMm);
-            for (var y = Math.Max(0, (int)((slice.CenterMm.Y - reach) / stack.PixelYMm)); y <= Math.Min(stack.Ny - 1, (int)((slice.CenterMm.Y + reach) / stack.PixelYMm) + 1); y++)
-            {
-                for (var x = Math.Max(0, (int)((slice.CenterMm.X - reach) / stack.PixelXMm)); x <= Math.Min(stack.Nx - 1, (int)((slice.CenterMm.X + reach) / stack.PixelXMm) + 1); x++)
-                {
-                    if (!slice.Contains(x * stack.PixelXMm, y * stack.PixelYMm))
-                    {
-                        continue;
-                    }
-
-                    total++;
-                    var hu = stack[x, y, slice.Slice];
-                    outside += hu is < -200 or > 1500 ? 1 : 0;
-                }
-            }
-        }
-
-        return total == 0 ? 0 : (double)outside / total;
-    }
-
     private static RoiGeometry Geometry(AxialStack stack, TrabecularMeasurement roi, SeriesContext context)
     {
         var first = roi.Slices[0];
@@ -448,7 +419,7 @@ public sealed class SpineAnalyzer
         };
     }
 
-    internal static (double HalfWidthMm, double HalfDepthMm) BodySize(AxialStack stack, SpineColumn column, ColumnSegment segment)
+    private static (double HalfWidthMm, double HalfDepthMm) BodySize(AxialStack stack, SpineColumn column, ColumnSegment segment)
     {
         var point = column.At(segment.CenterZMm, stack);
         var section = BodyCrossSection.Measure(stack, point, Vector3D.UnitX, Vector3D.UnitY, (1.6 * column.TypicalRadiusMm) + 12);
@@ -463,7 +434,7 @@ public sealed class SpineAnalyzer
     /// to the body reaches 25 mm past its sides on both sides and is 12 mm or more thick front to back just beyond them;
     /// no rib is rooted on the segment and it holds no screw. The first segment above that fails ends the sacrum.
     /// </summary>
-    internal static List<bool> SacralSegments(AxialStack stack, SpineColumn column, IReadOnlyList<ColumnSegment> segments, List<(double HalfWidthMm, double HalfDepthMm)> sizes, IReadOnlyList<RibFinding> ribs)
+    private static List<bool> SacralSegments(AxialStack stack, SpineColumn column, IReadOnlyList<ColumnSegment> segments, List<(double HalfWidthMm, double HalfDepthMm)> sizes, IReadOnlyList<RibFinding> ribs, List<bool> instrumented)
     {
         bool Winged(int i)
         {
@@ -486,8 +457,7 @@ public sealed class SpineAnalyzer
             // Ribs reach as far as alae do; a segment with a rib rooted on it is thoracic. Screws and rods reach sideways
             // too, and sit in lumbar vertebrae far more often than in S1, so an instrumented segment ends the sacrum.
             var rooted = ribs.Any(r => r.RootZMm >= segment.BottomZMm - 5 && r.RootZMm <= segment.TopZMm + 5);
-            return winged.Count >= 2 && spanMm >= 8 && !rooted
-                && VertebralQc.MetalVolumeMm3(stack, column, segment, sizes[i].HalfDepthMm) < 200;
+            return winged.Count >= 2 && spanMm >= 8 && !rooted && !instrumented[i];
         }
 
         var sacral = new List<bool>(new bool[segments.Count]);

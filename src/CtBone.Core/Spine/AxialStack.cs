@@ -5,8 +5,8 @@ namespace CtBone.Core.Spine;
 /// <summary>
 /// An axial CT volume seen in one fixed frame, whatever order its rows, columns and slices were stored in:
 /// x runs to the patient's left, y to the back, slice k from the feet to the head (all DICOM LPS senses).
-/// The voxels are shared with the volume when its rows and columns already run that way (the usual case, whatever the
-/// slice order), and copied once otherwise. Millimetre coordinates here are that frame's: x·<see cref="PixelXMm"/>, y·<see cref="PixelYMm"/>, <see cref="SliceZMm"/>.
+/// The voxels keep the volume's slice order (k maps to the stored slice) and are shared with the volume when its rows and
+/// columns already run that way (the usual case); otherwise each slice is copied once, reoriented, to the same place. Millimetre coordinates here are that frame's: x·<see cref="PixelXMm"/>, y·<see cref="PixelYMm"/>, <see cref="SliceZMm"/>.
 /// </summary>
 internal sealed class AxialStack
 {
@@ -17,14 +17,10 @@ internal sealed class AxialStack
     private readonly bool _flipJ;
     private readonly bool _flipK;
 
-    // Whether _hu holds the slices in stored order (shared with the volume) rather than feet to head (a copy).
-    private readonly bool _storedSliceOrder;
-
     private AxialStack(CtVolume volume, short[] hu, int nx, int ny, bool swap, bool flipI, bool flipJ, bool flipK, double pixelXMm, double pixelYMm)
     {
         _volume = volume;
         _hu = hu;
-        _storedSliceOrder = ReferenceEquals(hu, volume.Hu);
         _swap = swap;
         _flipI = flipI;
         _flipJ = flipJ;
@@ -58,9 +54,7 @@ internal sealed class AxialStack
     /// <summary>Patient z (mm, head positive) of each slice, rising with k.</summary>
     public double[] SliceZMm { get; }
 
-    public CtVolume Volume => _volume;
-
-    public short this[int x, int y, int k] => _hu[((long)(_storedSliceOrder ? StoredSlice(k) : k) * Ny + y) * Nx + x];
+    public short this[int x, int y, int k] => _hu[((long)StoredSlice(k) * Ny + y) * Nx + x];
 
     /// <summary>Whether the volume can be read as axial: its slice normal within <paramref name="maxObliquityDegrees"/> of head-foot.</summary>
     public static bool IsAxial(VolumeGeometry geometry, double maxObliquityDegrees)
@@ -94,7 +88,7 @@ internal sealed class AxialStack
         var stack = new AxialStack(volume, hu, nx, ny, swap, flipI, flipJ, flipK, pixelX, pixelY);
         Parallel.For(0, stack.Nz, k =>
         {
-            var source = volume.Slice(stack.StoredSlice(k));
+            var source = volume.Slice(k);
             var target = hu.AsSpan(k * nx * ny, nx * ny);
             for (var y = 0; y < ny; y++)
             {
@@ -108,7 +102,7 @@ internal sealed class AxialStack
         return stack;
     }
 
-    public ReadOnlySpan<short> Slice(int k) => _hu.AsSpan((_storedSliceOrder ? StoredSlice(k) : k) * Nx * Ny, Nx * Ny);
+    public ReadOnlySpan<short> Slice(int k) => _hu.AsSpan(StoredSlice(k) * Nx * Ny, Nx * Ny);
 
     public int StoredSlice(int k) => _flipK ? Nz - 1 - k : k;
 
@@ -129,23 +123,17 @@ internal sealed class AxialStack
     }
 
     /// <summary>DICOM patient position (LPS mm) of a point given in this frame's mm coordinates.</summary>
-    public Vector3D ToPatientMm(Vector3D pointMm)
-    {
-        var k = Nz == 1 ? 0 : (pointMm.Z - SliceZMm[0]) / (SliceZMm[^1] - SliceZMm[0]) * (Nz - 1);
-        return ToPatient(pointMm.X / PixelXMm, pointMm.Y / PixelYMm, k);
-    }
+    public Vector3D ToPatientMm(Vector3D pointMm) => ToPatient(pointMm.X / PixelXMm, pointMm.Y / PixelYMm, FractionalSlice(pointMm.Z));
 
     /// <summary>Fractional slice index of a patient z (mm), clamped to the stack; −1 when more than half a slice outside it.</summary>
     public double SliceAt(double zMm)
     {
-        if (Nz == 1)
-        {
-            return 0;
-        }
-
-        var k = (zMm - SliceZMm[0]) / (SliceZMm[^1] - SliceZMm[0]) * (Nz - 1);
+        var k = FractionalSlice(zMm);
         return k < -0.5 || k > Nz - 0.5 ? -1 : Math.Clamp(k, 0, Nz - 1);
     }
+
+    /// <summary>Fractional slice index of a patient z (mm), not clamped: slices are evenly spaced along z.</summary>
+    public double FractionalSlice(double zMm) => Nz == 1 ? 0 : (zMm - SliceZMm[0]) / (SliceZMm[^1] - SliceZMm[0]) * (Nz - 1);
 
     /// <summary>HU at a point of the stack's mm frame (x, y as index·spacing, z as patient z), trilinear.</summary>
     public double SampleMm(Vector3D point) => Sample(point.X / PixelXMm, point.Y / PixelYMm, SliceAt(point.Z));

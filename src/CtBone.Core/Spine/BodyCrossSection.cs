@@ -12,8 +12,6 @@ internal readonly record struct BodyCrossSection(
     Vector3D CenterMm,
     double HalfWidthMm,
     double HalfDepthMm,
-    double AnteriorMm,
-    double PosteriorMm,
     double InteriorHu,
     double RotationDegrees)
 {
@@ -67,7 +65,7 @@ internal readonly record struct BodyCrossSection(
         var anterior = Sector(radii, 3 * Rays / 4);
         if (double.IsNaN(left) || double.IsNaN(right) || double.IsNaN(anterior))
         {
-            return new BodyCrossSection(ring, pointMm, double.NaN, double.NaN, double.NaN, double.NaN, interior, 0);
+            return new BodyCrossSection(ring, pointMm, double.NaN, double.NaN, interior, 0);
         }
 
         // Behind the centre the basivertebral foramen lets rays through to the canal; a missing posterior wall is
@@ -80,7 +78,7 @@ internal readonly record struct BodyCrossSection(
         var halfWidth = (left + right) / 2;
         var halfDepth = (anterior + back) / 2;
         var centre = pointMm + (lateral * ((left - right) / 2)) + (posterior * ((back - anterior) / 2));
-        return new BodyCrossSection(ring, centre, halfWidth, halfDepth, anterior, back, interior, Rotation(radii));
+        return new BodyCrossSection(ring, centre, halfWidth, halfDepth, interior, Rotation(radii));
     }
 
     /// <summary>Median HU in a 4 mm disc around the point: the trabecular bone when the point is inside a body.</summary>

@@ -10,13 +10,11 @@ internal sealed class ColumnProfile
 {
     public const double StepMm = 1;
 
-    private ColumnProfile(double[] z, double[] ring, double[] interior, Vector3D[] points, Vector3D[] tangents)
+    private ColumnProfile(double[] z, double[] ring, double[] interior)
     {
         ZMm = z;
         Ring = ring;
         InteriorHu = interior;
-        Points = points;
-        Tangents = tangents;
     }
 
     /// <summary>Patient z (mm) of each sample, rising.</summary>
@@ -27,28 +25,19 @@ internal sealed class ColumnProfile
 
     public double[] InteriorHu { get; }
 
-    /// <summary>The column's point at each sample, stack mm frame.</summary>
-    public Vector3D[] Points { get; }
-
-    public Vector3D[] Tangents { get; }
-
     public int Count => ZMm.Length;
 
-    public static ColumnProfile Measure(AxialStack stack, SpineColumn column, CancellationToken cancellationToken)
+    /// <summary>Samples the whole stack's z range: a body cut by the field of view shows as a segment that runs into its ends.</summary>
+    public static ColumnProfile Measure(AxialStack stack, SpineColumn column, int maxThreads, CancellationToken cancellationToken)
     {
-        var zStart = stack.SliceZMm[column.FirstSlice];
-        var zEnd = stack.SliceZMm[column.LastSlice];
-        // The ends of the stack: a body cut by the field of view shows as a segment that runs into them.
-        zStart = Math.Min(zStart, stack.SliceZMm[0]);
-        zEnd = Math.Max(zEnd, stack.SliceZMm[^1]);
+        var zStart = stack.SliceZMm[0];
+        var zEnd = stack.SliceZMm[^1];
         var count = (int)Math.Floor((zEnd - zStart) / StepMm) + 1;
         var z = new double[count];
         var raw = new double[count];
         var interior = new double[count];
-        var points = new Vector3D[count];
-        var tangents = new Vector3D[count];
         var maxRadius = (1.5 * column.TypicalRadiusMm) + 8;
-        Parallel.For(0, count, new ParallelOptions { CancellationToken = cancellationToken, MaxDegreeOfParallelism = Environment.ProcessorCount }, i =>
+        Parallel.For(0, count, new ParallelOptions { CancellationToken = cancellationToken, MaxDegreeOfParallelism = maxThreads }, i =>
         {
             z[i] = zStart + (i * StepMm);
             var point = column.At(z[i], stack);
@@ -58,8 +47,6 @@ internal sealed class ColumnProfile
             var section = BodyCrossSection.Measure(stack, point, lateral, posterior, maxRadius);
             raw[i] = section.RingFraction;
             interior[i] = section.InteriorHu;
-            points[i] = point;
-            tangents[i] = tangent;
         });
 
         var ring = new double[count];
@@ -70,7 +57,7 @@ internal sealed class ColumnProfile
             ring[i] = (a + (2 * raw[i]) + b) / 4;
         }
 
-        return new ColumnProfile(z, ring, interior, points, tangents);
+        return new ColumnProfile(z, ring, interior);
     }
 
     public int IndexOf(double zMm) => Math.Clamp((int)Math.Round((zMm - ZMm[0]) / StepMm), 0, Count - 1);

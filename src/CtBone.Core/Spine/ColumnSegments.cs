@@ -26,7 +26,7 @@ internal sealed record ColumnSegment(double BottomZMm, double TopZMm, bool OpenB
 /// <summary>Splits the column profile into vertebral bodies at the discs.</summary>
 internal static class ColumnSegmenter
 {
-    public static (IReadOnlyList<ColumnSegment> Segments, IReadOnlyList<DiscGap> Discs) Split(ColumnProfile profile)
+    public static IReadOnlyList<ColumnSegment> Split(ColumnProfile profile)
     {
         var discs = FindDiscs(profile);
         var segments = new List<ColumnSegment>();
@@ -48,7 +48,7 @@ internal static class ColumnSegmenter
             segments.Add(new ColumnSegment(bottom, profile.ZMm[^1], openBelow, true));
         }
 
-        return (SplitLong(profile, segments), discs);
+        return SplitLong(profile, segments);
     }
 
     /// <summary>

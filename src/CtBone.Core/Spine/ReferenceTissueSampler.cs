@@ -51,7 +51,7 @@ internal static class ReferenceTissueSampler
             var mean = values.Average(v => (double)v);
             var sd = Math.Sqrt(values.Sum(v => (v - mean) * (v - mean)) / Math.Max(1, values.Count - 1));
             var where = centres.TryGetValue(name, out var points) && points.Count > 0
-                ? stack.ToPatient(points.Average(p => p.X) / stack.PixelXMm, points.Average(p => p.Y) / stack.PixelYMm, stack.SliceAt(points.Average(p => p.Z)))
+                ? stack.ToPatientMm(new Vector3D(points.Average(p => p.X), points.Average(p => p.Y), points.Average(p => p.Z)))
                 : default;
             tissues.Add(new ReferenceTissueMeasurement(name, Math.Round(mean, 1), Math.Round(sd, 1), values.Count, Round(where)));
         }
@@ -65,7 +65,7 @@ internal static class ReferenceTissueSampler
         {
             var hu = SpineColumn.Median(aorta.Select(a => a.Hu));
             var centre = aorta.MinBy(a => Math.Abs(a.Hu - hu)).Centre;
-            var lps = stack.ToPatient(centre.X / stack.PixelXMm, centre.Y / stack.PixelYMm, stack.SliceAt(centre.Z));
+            var lps = stack.ToPatientMm(centre);
             tissues.Add(new ReferenceTissueMeasurement("aortic-blood", Math.Round(hu, 1), 0, aorta.Count, Round(lps)));
             vessels = new VesselReading(hu, cava.Count > 0 ? SpineColumn.Median(cava) : null, lps);
         }
@@ -126,27 +126,10 @@ internal static class ReferenceTissueSampler
         var mask = new bool[w * h];
         var labels = new int[w * h];
         var queue = new int[w * h];
-        for (var i = 0; i < mask.Length; i++)
-        {
-            mask[i] = slice[i] > -400;
-        }
-
-        var count = SliceMorphology.Label(mask, labels, w, h, queue);
-        if (count == 0)
+        var (body, _) = SliceMorphology.LargestRegion(slice, -400, mask, labels, w, h, queue);
+        if (body == 0)
         {
             return;
-        }
-
-        var sizes = new int[count + 1];
-        foreach (var l in labels)
-        {
-            sizes[l]++;
-        }
-
-        var body = 1;
-        for (var l = 2; l <= count; l++)
-        {
-            body = sizes[l] > sizes[body] ? l : body;
         }
 
         var minY = h;

@@ -25,7 +25,7 @@ internal static class RibFinder
     /// <summary>Largest bone volume per mm of lateral reach (mm²) that still reads as a rib.</summary>
     public const double MaxRibSectionMm2 = 300;
 
-    public static IReadOnlyList<RibFinding> Find(AxialStack stack, SpineColumn column, Func<double, (double HalfWidthMm, double HalfDepthMm)> bodySize, double zBottomMm, double zTopMm, CancellationToken cancellationToken)
+    public static IReadOnlyList<RibFinding> Find(AxialStack stack, SpineColumn column, Func<double, (double HalfWidthMm, double HalfDepthMm)> bodySize, int maxThreads, CancellationToken cancellationToken)
     {
         const double cellMm = 2;
         var fx = Math.Max(1, (int)Math.Round(cellMm / stack.PixelXMm));
@@ -34,21 +34,9 @@ internal static class RibFinder
         var cellY = fy * stack.PixelYMm;
         var w = stack.Nx / fx;
         var h = stack.Ny / fy;
-        var k0 = Math.Max(0, (int)Math.Floor(stack.SliceAt(zBottomMm)));
-        var k1 = Math.Min(stack.Nz - 1, (int)Math.Ceiling(stack.SliceAt(zTopMm)));
-        if (stack.SliceAt(zBottomMm) < 0)
-        {
-            k0 = 0;
-        }
-
-        if (stack.SliceAt(zTopMm) < 0)
-        {
-            k1 = stack.Nz - 1;
-        }
-
         // Ribs are about 9 mm thick: slices 2 mm apart keep each one connected and spare the work of thinner ones.
         var stride = Math.Max(1, (int)Math.Round(2.0 / Math.Max(0.1, stack.SliceSpacingMm)));
-        var depth = ((k1 - k0) / stride) + 1;
+        var depth = ((stack.Nz - 1) / stride) + 1;
         if (depth < 1)
         {
             return [];
@@ -59,9 +47,9 @@ internal static class RibFinder
         var axisY = new double[depth];
         var band = new double[depth];
         var front = new double[depth];
-        Parallel.For(0, depth, new ParallelOptions { CancellationToken = cancellationToken, MaxDegreeOfParallelism = Environment.ProcessorCount }, d =>
+        Parallel.For(0, depth, new ParallelOptions { CancellationToken = cancellationToken, MaxDegreeOfParallelism = maxThreads }, d =>
         {
-            var k = k0 + (d * stride);
+            var k = d * stride;
             var z = stack.SliceZMm[k];
             var point = column.At(z, stack);
             var (halfWidth, halfDepth) = bodySize(z);
@@ -90,17 +78,7 @@ internal static class RibFinder
                         continue;
                     }
 
-                    var sum = 0;
-                    for (var dy = 0; dy < fy; dy++)
-                    {
-                        var row = ((cy * fy) + dy) * stack.Nx;
-                        for (var dx = 0; dx < fx; dx++)
-                        {
-                            sum += slice[row + (cx * fx) + dx];
-                        }
-                    }
-
-                    bone[offset + (cy * w) + cx] = sum >= SpineColumn.CorticalHu * fx * fy;
+                    bone[offset + (cy * w) + cx] = SliceMorphology.BlockSum(slice, stack.Nx, cx, cy, fx, fy) >= SpineColumn.CorticalHu * fx * fy;
                 }
             }
         });
@@ -134,7 +112,7 @@ internal static class RibFinder
                 if (lateral < nearest)
                 {
                     nearest = lateral;
-                    rootZ = stack.SliceZMm[k0 + (d * stride)];
+                    rootZ = stack.SliceZMm[d * stride];
                     rootY = ((cy * fy) + ((fy - 1) / 2.0)) * stack.PixelYMm;
                     rootSide = Math.Sign(xMm - axisX[d]);
                 }
@@ -185,19 +163,19 @@ internal static class RibFinder
                 var xMm = ((cx * fx) + ((fx - 1) / 2.0)) * stack.PixelXMm;
                 if (Math.Abs(xMm - axisX[d]) <= nearest + 4)
                 {
-                    zSum += stack.SliceZMm[k0 + (d * stride)];
+                    zSum += stack.SliceZMm[d * stride];
                     zCount++;
                 }
             }
 
             rootZ = zSum / zCount;
-            var rootSlice = ((int)Math.Round(stack.SliceAt(rootZ)) - k0) / stride;
+            var rootSlice = (int)Math.Round(stack.SliceAt(rootZ)) / stride;
             rootSlice = Math.Clamp(rootSlice, 0, depth - 1);
             var atBand = nearest <= band[rootSlice] + 12;
             var behindFront = rootY >= front[rootSlice];
             var leavesSpine = reach >= band[rootSlice] + 30;
-            // A piece rooted on the first or last slice may belong to a rib that starts outside the field of view.
-            var cutByField = (rootSlice == 0 && k0 == 0) || (rootSlice == depth - 1 && k0 + ((depth - 1) * stride) + stride > stack.Nz - 1);
+            // A piece rooted on the first or last slice searched may belong to a rib that starts outside the field of view.
+            var cutByField = rootSlice == 0 || rootSlice == depth - 1;
             // Ribs are thin: even the longest in view holds a few tens of cm³, and its volume per millimetre of lateral reach
             // is a rib's cross-section (under 1.5 cm² with the curve). Iliac and sacral bone are far bulkier.
             var volume = queue.Count * voxelMm3;

@@ -202,4 +202,52 @@ internal static class SliceMorphology
 
         return next;
     }
+
+    /// <summary>
+    /// The largest 8-connected region of pixels above <paramref name="aboveHu"/>: its label in <paramref name="labels"/>
+    /// (0 when there is none) and its size in pixels. <paramref name="mask"/> is scratch.
+    /// </summary>
+    public static (int Label, int Size) LargestRegion(ReadOnlySpan<short> hu, double aboveHu, Span<bool> mask, Span<int> labels, int width, int height, Span<int> queue)
+    {
+        for (var i = 0; i < mask.Length; i++)
+        {
+            mask[i] = hu[i] > aboveHu;
+        }
+
+        var count = Label(mask, labels, width, height, queue);
+        if (count == 0)
+        {
+            return (0, 0);
+        }
+
+        var sizes = new int[count + 1];
+        foreach (var label in labels)
+        {
+            sizes[label]++;
+        }
+
+        var largest = 1;
+        for (var l = 2; l <= count; l++)
+        {
+            largest = sizes[l] > sizes[largest] ? l : largest;
+        }
+
+        return (largest, sizes[largest]);
+    }
+
+    /// <summary>Sum of the <paramref name="fx"/> × <paramref name="fy"/> block of a slice (rows of <paramref name="width"/>) whose cell index is (cx, cy).</summary>
+    public static int BlockSum(ReadOnlySpan<short> slice, int width, int cx, int cy, int fx, int fy)
+    {
+        var sum = 0;
+        for (var dy = 0; dy < fy; dy++)
+        {
+            var row = slice.Slice((((cy * fy) + dy) * width) + (cx * fx), fx);
+            foreach (var hu in row)
+            {
+                sum += hu;
+            }
+        }
+
+        return sum;
+    }
 }

@@ -9,13 +9,12 @@ namespace CtBone.Core.Spine;
 /// <param name="Score">Radius less a penalty for lying far from the trunk's midline.</param>
 internal readonly record struct BodyCandidate(double XMm, double YMm, double RadiusMm, double Score);
 
-/// <summary>What one axial slice shows of the trunk and of possible vertebral bodies, in the stack's mm frame.</summary>
-internal sealed record SliceSurvey(bool HasBody, double BodyCenterXMm, double BodyFrontYMm, double BodyBackYMm, IReadOnlyList<BodyCandidate> Candidates)
+/// <summary>What one axial slice shows of possible vertebral bodies, in the stack's mm frame.</summary>
+/// <param name="Candidates">The best places for a body centre, best first.</param>
+/// <param name="HasMetal">Metal in the trunk (screws, rods): bone-walled regions here are split by metal and its streaks, so no candidates are offered.</param>
+internal sealed record SliceSurvey(IReadOnlyList<BodyCandidate> Candidates, bool HasMetal)
 {
-    public static SliceSurvey Empty { get; } = new(false, 0, 0, 0, []);
-
-    /// <summary>Metal in the trunk (screws, rods): bone-walled regions here are split by metal and its streaks.</summary>
-    public bool HasMetal { get; init; }
+    public static SliceSurvey Empty { get; } = new([], false);
 }
 
 /// <summary>
@@ -36,33 +35,19 @@ internal sealed class SpineColumn
     /// <summary>A second, denser wall threshold: cortex still exceeds it where trabecular bone is dense or enhanced.</summary>
     public const double DenseCorticalHu = 350;
 
-    private SpineColumn(double[] x, double[] y, double[] radius, bool[] observed, int first, int last)
+    private SpineColumn(double[] x, double[] y, double typicalRadiusMm)
     {
         XMm = x;
         YMm = y;
-        RadiusMm = radius;
-        Observed = observed;
-        FirstSlice = first;
-        LastSlice = last;
+        TypicalRadiusMm = typicalRadiusMm;
     }
 
     public double[] XMm { get; }
 
     public double[] YMm { get; }
 
-    /// <summary>Largest inscribed radius of the bone-walled region at the centre (about the body's half depth), smoothed.</summary>
-    public double[] RadiusMm { get; }
-
-    /// <summary>Slices where the body itself was seen (not interpolated across a disc).</summary>
-    public bool[] Observed { get; }
-
-    public int FirstSlice { get; }
-
-    public int LastSlice { get; }
-
-    public double TypicalRadiusMm { get; private init; }
-
-    public IReadOnlyList<SliceSurvey> Surveys { get; private init; } = [];
+    /// <summary>Median inscribed radius of the bodies tracked (about a body's half depth).</summary>
+    public double TypicalRadiusMm { get; }
 
     /// <summary>Finds the column, or returns null with the reason when the stack shows no vertebral column.</summary>
     public static SpineColumn? Find(AxialStack stack, int maxThreads, CancellationToken cancellationToken, out string? reason)
@@ -101,7 +86,7 @@ internal sealed class SpineColumn
 
         // The region centre is only a coarse hint (a body with its canal can look like one region); the middle of the
         // cortex ring, where it is found, is the better centre.
-        var points = new List<(double Z, double X, double Y, double R, double W)>();
+        var points = new List<(double Z, double X, double Y, double W)>();
         foreach (var k in kept)
         {
             var c = path[k]!.Value;
@@ -109,33 +94,27 @@ internal sealed class SpineColumn
             var section = BodyCrossSection.Measure(stack, hint, Vector3D.UnitX, Vector3D.UnitY, (1.6 * c.RadiusMm) + 10);
             var refined = section.IsBody && section.HalfWidthMm >= 6 && section.HalfDepthMm >= 5 && (section.CenterMm - hint).Length <= 10;
             var centre = refined ? section.CenterMm : hint;
-            points.Add((stack.SliceZMm[k], centre.X, centre.Y, c.RadiusMm, refined ? 1 : 0.1));
+            points.Add((stack.SliceZMm[k], centre.X, centre.Y, refined ? 1 : 0.1));
         }
 
         var x = new double[stack.Nz];
         var y = new double[stack.Nz];
-        var radius = new double[stack.Nz];
-        var observed = new bool[stack.Nz];
-        foreach (var k in kept)
-        {
-            observed[k] = true;
-        }
 
         // Locally linear fit (tricube weights over ±2 cm) keeps the column's slope across discs and tilted bodies.
         var halfWindowMm = Math.Max(20, 3 * stack.SliceSpacingMm);
         for (var k = 0; k < stack.Nz; k++)
         {
-            (x[k], y[k], radius[k]) = LocalFit(points, stack.SliceZMm[k], halfWindowMm);
+            (x[k], y[k]) = LocalFit(points, stack.SliceZMm[k], halfWindowMm);
         }
 
         reason = null;
-        return new SpineColumn(x, y, radius, observed, kept[0], kept[^1]) { TypicalRadiusMm = typical, Surveys = surveys };
+        return new SpineColumn(x, y, typical);
     }
 
     /// <summary>Point of the column at patient z (mm), in the stack's mm frame; constant beyond the stack's ends.</summary>
     public Vector3D At(double zMm, AxialStack stack)
     {
-        var k = Math.Clamp((zMm - stack.SliceZMm[0]) / Math.Max(1e-6, stack.SliceSpacingMm), 0, stack.Nz - 1);
+        var k = Math.Clamp(stack.FractionalSlice(zMm), 0, stack.Nz - 1);
         var k0 = Math.Min((int)k, Math.Max(0, stack.Nz - 2));
         var k1 = Math.Min(k0 + 1, stack.Nz - 1);
         var t = k - k0;
@@ -150,9 +129,16 @@ internal sealed class SpineColumn
         return direction.Z <= 0 ? Vector3D.UnitZ : direction.Normalized();
     }
 
-    private static (double X, double Y, double R) LocalFit(List<(double Z, double X, double Y, double R, double W)> points, double z, double halfWindowMm)
+    /// <summary>
+    /// A vertebral body's own axis, towards the head: from the column's point just below the body to the one just above
+    /// it. The smoothed column's tangent lags where the curve bends (the lumbosacral junction).
+    /// </summary>
+    public Vector3D BodyAxis(ColumnSegment segment, AxialStack stack) =>
+        (At(segment.TopZMm + 2, stack) - At(segment.BottomZMm - 2, stack)).Normalized();
+
+    private static (double X, double Y) LocalFit(List<(double Z, double X, double Y, double W)> points, double z, double halfWindowMm)
     {
-        double sw = 0, sz = 0, szz = 0, sx = 0, sy = 0, sxz = 0, syz = 0, sr = 0;
+        double sw = 0, sz = 0, szz = 0, sx = 0, sy = 0, sxz = 0, syz = 0;
         var n = 0;
         foreach (var p in points)
         {
@@ -171,7 +157,6 @@ internal sealed class SpineColumn
             sy += w * p.Y;
             sxz += w * p.X * dz;
             syz += w * p.Y * dz;
-            sr += w * p.R;
             n++;
         }
 
@@ -185,17 +170,17 @@ internal sealed class SpineColumn
                 && above.Z > below.Z)
             {
                 var t = (z - below.Z) / (above.Z - below.Z);
-                return (below.X + (t * (above.X - below.X)), below.Y + (t * (above.Y - below.Y)), below.R + (t * (above.R - below.R)));
+                return (below.X + (t * (above.X - below.X)), below.Y + (t * (above.Y - below.Y)));
             }
 
             var nearest = points.MinBy(p => Math.Abs(p.Z - z));
-            return (nearest.X, nearest.Y, nearest.R);
+            return (nearest.X, nearest.Y);
         }
 
         // Intercept at dz = 0 of the weighted least-squares line.
         var x = ((szz * sx) - (sz * sxz)) / determinant;
         var y = ((szz * sy) - (sz * syz)) / determinant;
-        return (x, y, sr / sw);
+        return (x, y);
     }
 
     /// <summary>
@@ -293,17 +278,7 @@ internal sealed class SpineColumn
         {
             for (var cx = 0; cx < w; cx++)
             {
-                var sum = 0;
-                for (var dy = 0; dy < factor; dy++)
-                {
-                    var row = ((cy * factor) + dy) * stack.Nx;
-                    for (var dx = 0; dx < factor; dx++)
-                    {
-                        sum += slice[row + (cx * factor) + dx];
-                    }
-                }
-
-                b.Hu[(cy * w) + cx] = (short)(sum / area);
+                b.Hu[(cy * w) + cx] = (short)(SliceMorphology.BlockSum(slice, stack.Nx, cx, cy, factor, factor) / area);
             }
         }
 
@@ -311,58 +286,36 @@ internal sealed class SpineColumn
         var py = stack.PixelYMm * factor;
 
         // The trunk: the largest region denser than lung or air; the table under it is a thin separate region.
-        for (var i = 0; i < b.Hu.Length; i++)
-        {
-            b.Mask[i] = b.Hu[i] > -400;
-        }
-
-        var regions = SliceMorphology.Label(b.Mask, b.Labels, w, h, b.Queue);
-        if (regions == 0)
-        {
-            return SliceSurvey.Empty;
-        }
-
-        var sizes = new int[regions + 1];
-        foreach (var label in b.Labels)
-        {
-            sizes[label]++;
-        }
-
-        var body = 1;
-        for (var l = 2; l <= regions; l++)
-        {
-            body = sizes[l] > sizes[body] ? l : body;
-        }
-
-        if (sizes[body] * px * py < 2000)
+        var (body, size) = SliceMorphology.LargestRegion(b.Hu, -400, b.Mask, b.Labels, w, h, b.Queue);
+        if (body == 0 || size * px * py < 2000)
         {
             return SliceSurvey.Empty;
         }
 
         double sumX = 0;
-        var minY = h;
-        var maxY = 0;
+        var metal = 0;
         for (var i = 0; i < b.Labels.Length; i++)
         {
             if (b.Labels[i] == body)
             {
                 sumX += i % w;
-                minY = Math.Min(minY, i / w);
-                maxY = Math.Max(maxY, i / w);
+                metal += b.Hu[i] >= MetalHu ? 1 : 0;
             }
         }
 
-        var bodyX = sumX / sizes[body] * px;
-
-        for (var i = 0; i < b.Hu.Length; i++)
+        // Slices through screws are left to the slices above and below: the bodies there are cut up by metal and streaks.
+        if (metal >= 3)
         {
-            b.Mask[i] = b.Hu[i] >= CorticalHu && b.Labels[i] == body;
+            return new SliceSurvey([], HasMetal: true);
         }
+
+        var bodyX = sumX / size * px;
 
         // A body is a hole walled by cortex. Holes are found at three wall thresholds: cortical bone (200 HU) walls in
         // normal and osteoporotic bone, a thin osteoporotic cortex blurred into its pixels may only reach 150 HU, and a
-        // denser cut (350 HU) still leaves dense young or contrast-enhanced trabecular bone inside the cortex as a hole. Each hole is measured on its own, so the canal behind a body
-        // (another walled hole) is not merged into it, and solid bright regions (an enhanced aorta) are never candidates.
+        // denser cut (350 HU) still leaves dense young or contrast-enhanced trabecular bone inside the cortex as a hole.
+        // Each hole is measured on its own, so the canal behind a body (another walled hole) is not merged into it, and
+        // solid bright regions (an enhanced aorta) are never candidates.
         b.Distance.AsSpan().Clear();
         foreach (var wall in (double[])[ThinCorticalHu, CorticalHu, DenseCorticalHu])
         {
@@ -380,11 +333,11 @@ internal sealed class SpineColumn
                 b.Filled[i] &= !b.Walls[i];
             }
 
-            SliceMorphology.Distance(b.Filled, b.Solid, w, h);
+            SliceMorphology.Distance(b.Filled, b.HoleDistance, w, h);
             for (var i = 0; i < b.Distance.Length; i++)
             {
                 // A hole's distance stops a pixel short of the true cortex because the walls were dilated.
-                var d = b.Solid[i] > 0 ? b.Solid[i] + 3 : 0;
+                var d = b.HoleDistance[i] > 0 ? b.HoleDistance[i] + 3 : 0;
                 b.Distance[i] = Math.Max(b.Distance[i], d);
             }
         }
@@ -431,16 +384,7 @@ internal sealed class SpineColumn
             candidates.RemoveRange(6, candidates.Count - 6);
         }
 
-        var metal = 0;
-        for (var i = 0; i < b.Hu.Length; i++)
-        {
-            metal += b.Hu[i] >= MetalHu && b.Labels[i] == body ? 1 : 0;
-        }
-
-        // Slices through screws are left to the slices above and below: the bodies there are cut up by metal and streaks.
-        return metal >= 3
-            ? new SliceSurvey(true, bodyX, minY * py, maxY * py, []) { HasMetal = true }
-            : new SliceSurvey(true, bodyX, minY * py, maxY * py, candidates);
+        return new SliceSurvey(candidates, HasMetal: false);
     }
 
     private static double MedianAround(short[] hu, int w, int h, int x, int y, int reach)
@@ -510,7 +454,7 @@ internal sealed class SpineColumn
 
         public int[] Distance { get; } = new int[width * height];
 
-        public int[] Solid { get; } = new int[width * height];
+        public int[] HoleDistance { get; } = new int[width * height];
 
         public int[] Queue { get; } = new int[width * height];
     }

@@ -27,7 +27,15 @@ internal readonly record struct RoiSlice(int Slice, Vector3D CenterMm, double Se
 internal sealed record RoiStatistics(double MeanHu, double SdHu, double MedianHu, double AreaMm2, int VoxelCount);
 
 /// <summary>The ROI of one vertebra and what it measured.</summary>
-internal sealed record TrabecularMeasurement(IReadOnlyList<RoiSlice> Slices, int MidSlice, RoiStatistics Statistics, double MinHu, double MaxHu, double OutlierFraction, double HighDensityFraction, double HalfWidthMm, double HalfDepthMm);
+/// <param name="Slices">The ellipse on each slice measured.</param>
+/// <param name="MidSlice">Slice index k nearest the body's mid-height.</param>
+/// <param name="Statistics">HU statistics over all the ROI's voxels.</param>
+/// <param name="OutlierFraction">Share of voxels more than 4 robust SDs from the median.</param>
+/// <param name="HighDensityFraction">Share of voxels at 600 HU or more (sclerosis).</param>
+/// <param name="StreakFraction">Share of voxels below −200 or above 1500 HU: metal streaks, not bone.</param>
+/// <param name="HalfWidthMm">Inner half width of the body (median over the slices).</param>
+/// <param name="HalfDepthMm">Inner half depth of the body (median over the slices).</param>
+internal sealed record TrabecularMeasurement(IReadOnlyList<RoiSlice> Slices, int MidSlice, RoiStatistics Statistics, double OutlierFraction, double HighDensityFraction, double StreakFraction, double HalfWidthMm, double HalfDepthMm);
 
 /// <summary>
 /// Places the trabecular ROI of a vertebral body: on the axial slices of its middle half-height, an ellipse in the
@@ -87,7 +95,7 @@ internal static class TrabecularRoiPlacer
         // A body tilted by lordosis meets an axial slice obliquely: keep only slices on which the whole ellipse stays in
         // the middle 60% of the body's height, measured along its own axis (disc to disc), clear of both endplates.
         var bodyCentre = column.At(segment.CenterZMm, stack);
-        var up = (column.At(segment.TopZMm + 2, stack) - column.At(segment.BottomZMm - 2, stack)).Normalized();
+        var up = column.BodyAxis(segment, stack);
         // A slice averages half its spacing above and below its centre: that much less room.
         var limit = (0.3 * segment.LengthMm) - (0.5 * stack.SliceSpacingMm * Math.Abs(up.Z));
         bool Central(Vector3D centre) =>
@@ -127,12 +135,13 @@ internal static class TrabecularRoiPlacer
             return null;
         }
 
-        var statistics = Statistics(values, stack.PixelXMm * stack.PixelYMm, rois.Count, out var min, out var max, out var outliers, out var dense);
+        var statistics = Statistics(values, stack.PixelXMm * stack.PixelYMm, rois.Count, out var outliers, out var dense);
+        var streaks = values.Count(v => v is < -200 or > 1500) / (double)values.Count;
         var mid = rois.MinBy(r => Math.Abs(stack.SliceZMm[r.Slice] - segment.CenterZMm)).Slice;
-        return new TrabecularMeasurement(rois, mid, statistics, min, max, outliers, dense, halfWidth, halfDepth);
+        return new TrabecularMeasurement(rois, mid, statistics, outliers, dense, streaks, halfWidth, halfDepth);
     }
 
-    private static RoiStatistics Statistics(List<short> values, double pixelAreaMm2, int slices, out double min, out double max, out double outlierFraction, out double denseFraction)
+    private static RoiStatistics Statistics(List<short> values, double pixelAreaMm2, int slices, out double outlierFraction, out double denseFraction)
     {
         values.Sort();
         double sum = 0, sumSquares = 0;
@@ -150,8 +159,6 @@ internal static class TrabecularRoiPlacer
         var robustSd = 1.4826 * deviations[n / 2];
         outlierFraction = robustSd > 0 ? values.Count(v => Math.Abs(v - median) > 4 * Math.Max(robustSd, 5)) / (double)n : 0;
         denseFraction = values.Count(v => v >= 600) / (double)n;
-        min = values[0];
-        max = values[^1];
         return new RoiStatistics(mean, sd, median, n * pixelAreaMm2 / slices, n);
     }
 }

@@ -17,9 +17,7 @@ internal static class VertebralQc
     public static BodyHeights? Heights(AxialStack stack, SpineColumn column, ColumnSegment segment, double halfDepthMm, double rotationDegrees)
     {
         var centre = column.At(segment.CenterZMm, stack);
-        // The body's own axis runs from the disc below to the disc above; the smoothed column's tangent lags where the
-        // curve bends (the lumbosacral junction).
-        var up = (column.At(segment.TopZMm + 2, stack) - column.At(segment.BottomZMm - 2, stack)).Normalized();
+        var up = column.BodyAxis(segment, stack);
         var (sin, cos) = Math.SinCos(rotationDegrees * Math.PI / 180);
         var anterior = new Vector3D(sin, -cos, 0);
         anterior = (anterior - (up * anterior.Dot(up))).Normalized();
