@@ -112,6 +112,7 @@ internal static class AnalyzeCommand
         SeriesInstanceUid = load.SeriesInstanceUid,
         Acquisition = load.Acquisition,
         InterpolatedSlices = load.InterpolatedSlices,
+        SopInstanceUids = load.SopInstanceUids,
         Warnings = [.. load.Warnings.Where(w => !w.Contains("skippedFiles", StringComparison.Ordinal)), .. Skipped(load)],
     };
 

@@ -106,6 +106,7 @@ public sealed class StudyLoader(StudyLoaderOptions? options = null)
                 Geometry = stack.Geometry,
                 Acquisition = selection.Acquisition,
                 InterpolatedSlices = stack.Slots.Where(s => s.Source is null).Select(s => s.Index).ToList(),
+                SopInstanceUids = stack.Slots.Select(s => s.Source?.SopInstanceUid ?? string.Empty).ToList(),
                 Warnings = warnings,
                 Timings = new StudyLoadTimings
                 {

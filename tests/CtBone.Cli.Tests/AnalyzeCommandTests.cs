@@ -13,6 +13,7 @@ public sealed class AnalyzeCommandTests
 {
     private static readonly string[] s_topLevel = ["status", "reason", "studyInstanceUid", "seriesInstanceUid", "algorithmVersion", "vertebrae", "screening", "bmd", "acquisition", "warnings"];
     private static readonly string[] s_levelFields = ["level", "meanHu", "sdHu", "medianHu", "areaMm2", "voxelCount", "centerMm", "excluded", "flags", "confidence"];
+    private static readonly string[] s_dumpUidAndPosition = ["-q", "+P", "0008,0018", "+P", "0020,0032"];
     private static readonly string[] s_fractureGrades = ["moderate", "severe"];
     private static readonly string[] s_screwLevels = ["L4", "L5"];
     private static readonly string[] s_screeningFields = ["category", "severity", "levelUsed", "hu", "thresholds", "source", "l1ToL4MeanHu", "recommendation"];
@@ -42,6 +43,8 @@ public sealed class AnalyzeCommandTests
 
         var levels = json.GetProperty("vertebrae").EnumerateArray().ToList();
         Assert.NotEmpty(levels);
+        var seriesFolder = truth.Series.Single(s => s.IsPrimary).Folder!;
+        var seriesPlanes = new Lazy<Dictionary<string, double>>(() => PlaneZBySopInstanceUid(Path.Combine(folder, seriesFolder)));
         foreach (var level in levels)
         {
             Assert.All(s_levelFields, name => Assert.True(level.TryGetProperty(name, out _), $"missing vertebrae[].{name}"));
@@ -57,6 +60,14 @@ public sealed class AnalyzeCommandTests
             if (!level.GetProperty("excluded").GetBoolean())
             {
                 Assert.InRange(level.GetProperty("meanHu").GetDouble(), inside.TrabecularHu - 5, inside.TrabecularHu + 5);
+            }
+
+            // Every ROI names the image its key image and SR show: the series' file whose plane holds the ROI centre.
+            if (level.TryGetProperty("roi", out var roi) && roi.ValueKind == JsonValueKind.Object)
+            {
+                var uid = roi.GetProperty("midSliceSopInstanceUid").GetString()!;
+                Assert.True(seriesPlanes.Value.TryGetValue(uid, out var planeZ), $"{name}: {uid} is not in the series");
+                Assert.InRange(centre[2], planeZ - 0.01, planeZ + 0.01);
             }
         }
     }
@@ -217,6 +228,27 @@ public sealed class AnalyzeCommandTests
         Assert.Contains("screening   osteoporosis (severe)", stdout, StringComparison.Ordinal);
         Assert.Matches(@"(?m)^L1\s+.*excluded: fracture", stdout);
         Assert.Matches(@"(?m)^L2\s+\d+\.\d", stdout);
+    }
+
+    /// <summary>
+    /// The z of each file's plane (ImagePositionPatient) by its SOPInstanceUID, read with dcmtk's dcmdump: an independent
+    /// reader. Each file prints the UID (0008,0018) and then the position (0020,0032).
+    /// </summary>
+    private static Dictionary<string, double> PlaneZBySopInstanceUid(string folder)
+    {
+        var start = new System.Diagnostics.ProcessStartInfo("dcmdump") { RedirectStandardOutput = true };
+        foreach (var argument in s_dumpUidAndPosition.Concat(Directory.GetFiles(folder)))
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        using var process = System.Diagnostics.Process.Start(start)!;
+        var values = process.StandardOutput.ReadToEnd()
+            .Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(line => line[(line.IndexOf('[', StringComparison.Ordinal) + 1)..line.IndexOf(']', StringComparison.Ordinal)])
+            .ToList();
+        process.WaitForExit();
+        return values.Chunk(2).ToDictionary(pair => pair[0], pair => double.Parse(pair[1].Split('\\')[2], System.Globalization.CultureInfo.InvariantCulture));
     }
 
     private static JsonElement Level(JsonElement findings, string name) =>

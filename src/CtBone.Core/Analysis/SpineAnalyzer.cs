@@ -415,7 +415,7 @@ public sealed class SpineAnalyzer
             MidSlice = midStored,
             Slices = stored,
             SliceCentersMm = roi.Slices.Select(s => Round(stack.ToPatientMm(s.CenterMm))).ToList(),
-            MidSliceSopInstanceUid = context.SopInstanceUids is { } uids && midStored < uids.Count ? uids[midStored] : null,
+            MidSliceSopInstanceUid = context.SopInstanceUids is { } uids && midStored < uids.Count && uids[midStored].Length > 0 ? uids[midStored] : null,
         };
     }
 

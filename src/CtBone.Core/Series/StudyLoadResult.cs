@@ -36,6 +36,9 @@ public sealed record StudyLoadResult
     /// <summary>Volume indices k of slices that were missing and interpolated; measurements should avoid them.</summary>
     public IReadOnlyList<int> InterpolatedSlices { get; init; } = [];
 
+    /// <summary>SOPInstanceUID of each volume slice k (empty for an interpolated slice), so results can name their image.</summary>
+    public IReadOnlyList<string> SopInstanceUids { get; init; } = [];
+
     public IReadOnlyList<string> Warnings { get; init; } = [];
 
     public StudyLoadTimings Timings { get; init; } = new();
