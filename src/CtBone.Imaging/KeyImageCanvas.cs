@@ -14,13 +14,17 @@ internal readonly record struct TextStyle(SKTextAlign Align = SKTextAlign.Left, 
 /// </summary>
 internal sealed class KeyImageCanvas : IDisposable
 {
+    // A study's key images all use one font: it is loaded and checked once per path and kept for the process's life.
+    // A path that fails is not remembered, so a font installed later is found.
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, SKTypeface> s_typefaces = new(StringComparer.Ordinal);
+
     private readonly SKBitmap _bitmap;
     private readonly SKCanvas _canvas;
     private readonly SKTypeface _typeface;
 
     public KeyImageCanvas(int width, int height, string fontPath, SKColor background)
     {
-        _typeface = LoadTypeface(fontPath);
+        _typeface = s_typefaces.GetOrAdd(fontPath, LoadTypeface);
         _bitmap = new SKBitmap(new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Opaque));
         _canvas = new SKCanvas(_bitmap);
         _canvas.Clear(background);
@@ -120,13 +124,15 @@ internal sealed class KeyImageCanvas : IDisposable
             return text;
         }
 
-        var length = text.Length;
-        while (length > 1 && MeasureText(string.Concat(text.AsSpan(0, length), "…"), sizePx, bold) > maxWidth)
+        // The longest prefix that fits with its ellipsis, found by halving rather than one character at a time.
+        var (fits, tooLong) = (1, text.Length);
+        while (tooLong - fits > 1)
         {
-            length--;
+            var middle = (fits + tooLong) / 2;
+            (fits, tooLong) = MeasureText(string.Concat(text.AsSpan(0, middle), "…"), sizePx, bold) <= maxWidth ? (middle, tooLong) : (fits, middle);
         }
 
-        return string.Concat(text.AsSpan(0, length).TrimEnd(), "…");
+        return string.Concat(text.AsSpan(0, fits).TrimEnd(), "…");
     }
 
     public void Polyline(ReadOnlySpan<SKPoint> points, SKColor color, float strokeWidth, bool closed)
@@ -166,7 +172,6 @@ internal sealed class KeyImageCanvas : IDisposable
     {
         _canvas.Dispose();
         _bitmap.Dispose();
-        _typeface.Dispose();
     }
 
     private SKFont Font(float sizePx, bool bold) =>

@@ -7,7 +7,8 @@ namespace CtBone.Imaging;
 /// <summary>The words on the key images, kept apart from drawing so that every image says the same thing the same way.</summary>
 internal static class LevelCaptions
 {
-    public const string Disclaimer = "Possible low bone density; does not replace DXA or QCT.";
+    /// <summary>The screening policy's own wording, so that the images and the findings say it the same way.</summary>
+    public const string Disclaimer = CtBone.Core.Screening.ScreeningPolicy.Disclaimer;
 
     private const int ShortReasonLength = 24;
     private const int UidTailLength = 16;

@@ -26,12 +26,21 @@ public sealed class AxialKeyImageTests
         Assert.Equal(AxialKeyImage.HeaderPx + 640 + AxialKeyImage.FooterPx, image.Height);
     }
 
-    [Fact]
-    public void RenderAxial_WhenSmallMatrix_IsUpsampledToAtLeast512Pixels()
+    [Theory]
+    [InlineData(512)]
+    [InlineData(1024)]
+    public void RenderAxial_WhenImageSizeChanges_AnatomyScalesWithIt(int sizePx)
     {
-        var image = Render(options: s_options with { AxialSizePx = 512 });
+        var image = Render(options: s_options with { AxialSizePx = sizePx });
 
-        Assert.Equal(512, image.Width);
+        // The 4 mm rod 30 mm to patient left stays 30 mm from the centre at every size (200 mm across the image).
+        var pixelsPerMm = sizePx / 200.0;
+        var y = AxialKeyImage.HeaderPx + (sizePx / 2) + (int)((SyntheticSpine.LeftRod.Y - SyntheticSpine.VertebraCentre.Y) * pixelsPerMm);
+        var rod = (sizePx / 2) + (int)((SyntheticSpine.LeftRod.X - SyntheticSpine.VertebraCentre.X) * pixelsPerMm);
+        var beyond = (sizePx / 2) + (int)((SyntheticSpine.LeftRod.X + 8 - SyntheticSpine.VertebraCentre.X) * pixelsPerMm);
+        Assert.Equal(sizePx, image.Width);
+        Assert.True(DecodedImage.Grey(image[rod, y]) > 230, $"no rod at x = {rod} px");
+        Assert.True(DecodedImage.Grey(image[beyond, y]) < 120, $"the rod reaches x = {beyond} px, 8 mm past it");
     }
 
     [Fact]

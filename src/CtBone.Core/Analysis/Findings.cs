@@ -188,6 +188,15 @@ public sealed record AcquisitionSummary
     public string? PatientSex { get; init; }
 }
 
+/// <summary>The values of <see cref="LabelingSummary.Method"/>; other tools read them.</summary>
+public static class LabelingMethods
+{
+    public const string RibsAndSacrum = "ribs-and-sacrum";
+    public const string RibsOnly = "ribs-only";
+    public const string SacrumOnly = "sacrum-only";
+    public const string None = "none";
+}
+
 /// <summary>The two ways of counting levels and what came of them (CLINICAL.md: transitional anatomy is common).</summary>
 public sealed record LabelingSummary
 {

@@ -149,7 +149,7 @@ public sealed class SpineAnalyzer
             return Rejected("only sacrum was found, no lumbar vertebra");
         }
 
-        if (labeling.Method == "none" && labelled.Count(l => l.Segment.IsClosed) < 2)
+        if (labeling.Method == LabelingMethods.None && labelled.Count(l => l.Segment.IsClosed) < 2)
         {
             return Rejected("no lumbar spine found: fewer than two whole vertebrae, and neither ribs nor the sacrum to name them");
         }

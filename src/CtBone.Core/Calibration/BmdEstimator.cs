@@ -1,5 +1,6 @@
 using System.Globalization;
 using CtBone.Core.Analysis;
+using CtBone.Core.Screening;
 using CtBone.Core.Series;
 
 namespace CtBone.Core.Calibration;
@@ -37,15 +38,15 @@ public sealed class BmdEstimator
         ArgumentNullException.ThrowIfNull(levels);
         ArgumentNullException.ThrowIfNull(tissues);
         var caveats = new List<string>();
-        var phase = acquisition?.ContrastPhase;
-        if (phase is ContrastPhase.Arterial or ContrastPhase.PortalVenous or ContrastPhase.Unknown)
+        // Contrast is ruled out only by a series known to be unenhanced; without acquisition data it may be there.
+        var enhanced = acquisition?.ContrastPhase is not ContrastPhase.None;
+        if (enhanced)
         {
             caveats.Add(
-                "Contrast is present or suspected: contrast raises trabecular HU, and BMD estimated from enhanced scans was biased by more "
+                "Contrast is present, suspected or not ruled out: contrast raises trabecular HU, and BMD estimated from enhanced scans was biased by more "
                 + "than 6 mg/mL against QCT (Kaesmacher 2017). The estimate is not corrected for it.");
         }
 
-        var enhanced = phase is not ContrastPhase.None;
         var points = TissuePoints(tissues, enhanced);
         var registered = registry?.Find(acquisition?.Manufacturer, acquisition?.ManufacturerModelName, acquisition?.KvP);
         BmdEstimate estimate;
@@ -122,11 +123,13 @@ public sealed class BmdEstimator
             MeanLevels = [.. pair.Select(l => l.Level)],
             MeanBmdMgPerCm3 = mean,
             Category = category,
-            Severity = category == QctCategory.Osteoporosis && DensityLevels.HasFracture(levels) ? "severe" : null,
+            Severity = category == QctCategory.Osteoporosis && DensityLevels.HasFracture(levels) ? ScreeningPolicy.Severe : null,
             CategorySource = Options.QctBandSource,
             Caveats = caveats,
         };
     }
+
+    private static bool IsPlausible(ReferenceTissueDensity tissue, double? hu) => hu > tissue.MinPlausibleHu && hu < tissue.MaxPlausibleHu;
 
     private List<TissueCalibrationPoint> TissuePoints(IReadOnlyList<ReferenceTissueMeasurement> measurements, bool enhanced)
     {
@@ -139,7 +142,7 @@ public sealed class BmdEstimator
             double? hu = measured.Count == 0 ? null
                 : measured.Sum(m => m.VoxelCount) > 0 ? measured.Sum(m => m.MeanHu * m.VoxelCount) / measured.Sum(m => m.VoxelCount)
                 : measured.Average(m => m.MeanHu);
-            var plausible = hu > tissue.MinPlausibleHu && hu < tissue.MaxPlausibleHu;
+            var plausible = IsPlausible(tissue, hu);
             var bloodUnderContrast = enhanced && string.Equals(tissue.Tissue, ReferenceTissues.AorticBlood, StringComparison.OrdinalIgnoreCase);
             var note = hu is null ? "not measured"
                 : !plausible ? string.Create(CultureInfo.InvariantCulture, $"measured {hu:0.#} HU, outside the plausible {tissue.MinPlausibleHu:0.#} to {tissue.MaxPlausibleHu:0.#} HU")
@@ -174,7 +177,8 @@ public sealed class BmdEstimator
         }
 
         // A required tissue read out of range means a misplaced region or a broken HU scale: better no estimate than a wrong one.
-        var implausible = new[] { air }.Concat(fats).FirstOrDefault(p => p.Note?.StartsWith("measured", StringComparison.Ordinal) == true);
+        var implausible = new[] { air }.Concat(fats)
+            .FirstOrDefault(p => !IsPlausible(Options.ReferenceTissues.First(t => string.Equals(t.Tissue, p.Tissue, StringComparison.OrdinalIgnoreCase)), p.MeasuredHu));
         if (implausible is not null)
         {
             return (null, $"{implausible.Tissue} {implausible.Note}: the calibration would be implausible.");

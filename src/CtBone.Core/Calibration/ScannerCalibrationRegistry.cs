@@ -1,4 +1,5 @@
 using System.Globalization;
+using CtBone.Core.Screening;
 
 namespace CtBone.Core.Calibration;
 
@@ -64,7 +65,6 @@ public sealed record ScannerCalibration
 /// </summary>
 public sealed class ScannerCalibrationRegistry
 {
-    private const double KvpToleranceKv = 0.5;
     private const string Document = "scanner calibration registry";
 
     /// <summary>Throws <see cref="ArgumentException"/> listing every invalid or duplicate entry.</summary>
@@ -91,7 +91,7 @@ public sealed class ScannerCalibrationRegistry
     public ScannerCalibration? Find(string? manufacturer, string? model, double? kvp) =>
         manufacturer is null || model is null || kvp is null
             ? null
-            : Calibrations.FirstOrDefault(c => Same(c.Manufacturer, manufacturer) && Same(c.Model, model) && Math.Abs(c.Kvp - kvp.Value) <= KvpToleranceKv);
+            : Calibrations.FirstOrDefault(c => Same(c.Manufacturer, manufacturer) && Same(c.Model, model) && Math.Abs(c.Kvp - kvp.Value) <= ScreeningPolicy.KvpToleranceKv);
 
     /// <summary>Every problem with the entries, each naming its index; empty when valid.</summary>
     public static IReadOnlyList<string> Validate(IReadOnlyList<ScannerCalibration> calibrations)
@@ -141,11 +141,12 @@ public sealed class ScannerCalibrationRegistry
             }
         }
 
-        var duplicates = calibrations
-            .Where(c => c.Manufacturer is not null && c.Model is not null)
-            .GroupBy(c => (Key(c.Manufacturer), Key(c.Model), Math.Round(c.Kvp)))
-            .Where(g => g.Count() > 1)
-            .Select(g => g.First().ToString());
+        // Two entries that one kVp reading could both match (Find's tolerance either side) are a duplicate.
+        var named = calibrations.Where(c => c.Manufacturer is not null && c.Model is not null).ToList();
+        var duplicates = named
+            .Where((c, i) => named.Skip(i + 1).Any(o => Key(o.Manufacturer) == Key(c.Manufacturer) && Key(o.Model) == Key(c.Model)
+                && Math.Abs(o.Kvp - c.Kvp) <= 2 * ScreeningPolicy.KvpToleranceKv))
+            .Select(c => c.ToString());
         errors.AddRange(duplicates.Select(d => $"more than one calibration for the scanner and voltage of '{d}'"));
         return errors;
     }

@@ -26,10 +26,12 @@ public sealed class ScreeningPolicy
     public const string Disclaimer = "CtBone flags possible low bone density: it cannot rule it out and does not replace DXA or QCT.";
 
     private const string PrimaryLevel = "L1";
-    private const string Severe = "severe";
+    /// <summary>The severity word of the findings (screening and QCT band alike).</summary>
+    public const string Severe = "severe";
 
     // Tube voltages within this of the reference count as the reference (DICOM KVP is often written as 120.0 or 119.9).
-    private const double KvpToleranceKv = 0.5;
+    /// <summary>kVp read within this of a nominal value counts as that value (scanners write 119.9 for 120).</summary>
+    internal const double KvpToleranceKv = 0.5;
 
     // CLINICAL.md: recommendation 1 of the fusion guideline applies from this age.
     private const double FusionAssessmentAgeYears = 60;
@@ -82,6 +84,7 @@ public sealed class ScreeningPolicy
             Adjustments = adjustments,
             L1ToL4MeanHu = l1ToL4.Count > 0 ? l1ToL4.Average(l => l.MeanHu!.Value + deltaHu) : null,
             L1ToL4LevelCount = l1ToL4.Count,
+            L1ToL4Source = l1ToL4.Count > 0 ? ClinicalSources.Zou2020JNeurosurgSpine : null,
             Levels = [.. levels.Select(l => ScreenLevel(l, deltaHu))],
             PolicyName = Options.Name,
             PolicyVersion = Options.Version,
@@ -270,7 +273,7 @@ public sealed class ScreeningPolicy
         {
             caveats.Add(
                 "Contrast is present or suspected but its phase is unknown: the HU are kept raw. Contrast raises trabecular HU "
-                + "(about +11 HU on average, Pickhardt 2016), so low density may be missed.");
+                + $"({ClinicalSources.ContrastLiterature}), so low density may be missed.");
         }
 
         if (acquisition.KvP is not { } kvp)
@@ -332,7 +335,7 @@ public sealed class ScreeningPolicy
     private static bool LabelingUncertain(IReadOnlyList<LevelFinding> levels, LabelingSummary? labeling, List<string> caveats)
     {
         var flagged = levels.Where(l => DensityLevels.HasFlag(l, LevelFlags.LabelingUncertain)).Select(l => l.Level).ToList();
-        var countsDisagree = labeling is { CountsAgree: false, Method: "ribs-and-sacrum" };
+        var countsDisagree = labeling is { CountsAgree: false, Method: LabelingMethods.RibsAndSacrum };
         if (flagged.Count == 0 && !countsDisagree)
         {
             return false;

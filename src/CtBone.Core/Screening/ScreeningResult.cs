@@ -50,6 +50,9 @@ public sealed record ScreeningResult
     /// <summary>How many levels <see cref="L1ToL4MeanHu"/> averages (0 to 4).</summary>
     public int L1ToL4LevelCount { get; init; }
 
+    /// <summary>Why the L1–L4 mean is reported: the surgical outcome study that uses it.</summary>
+    public string? L1ToL4Source { get; init; }
+
     public string? Recommendation { get; init; }
 
     /// <summary>Literature risk notes that apply to the HU of <see cref="LevelUsed"/>.</summary>

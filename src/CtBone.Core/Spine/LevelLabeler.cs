@@ -59,7 +59,7 @@ internal static class LevelLabeler
             name = i => NameFromLastRib(i - lastRib);
             if (sacrumFound)
             {
-                method = "ribs-and-sacrum";
+                method = LabelingMethods.RibsAndSacrum;
                 between = lastRib;
                 agree = lastRib == 5;
                 confidence = agree ? AgreeingConfidence : DisagreeingConfidence;
@@ -70,7 +70,7 @@ internal static class LevelLabeler
             }
             else
             {
-                method = "ribs-only";
+                method = LabelingMethods.RibsOnly;
                 agree = false;
                 confidence = SingleCountConfidence;
                 note = "The sacrum is not in the field of view: labels count down from the last rib-bearing vertebra only and cannot be cross-checked.";
@@ -83,7 +83,7 @@ internal static class LevelLabeler
         }
         else if (sacrumFound)
         {
-            method = "sacrum-only";
+            method = LabelingMethods.SacrumOnly;
             agree = false;
             name = i => NameFromSacrum(i);
             confidence = SingleCountConfidence;
@@ -96,7 +96,7 @@ internal static class LevelLabeler
         }
         else
         {
-            method = "none";
+            method = LabelingMethods.None;
             agree = false;
             name = i => Invariant($"V{i + 1}");
             confidence = 0;

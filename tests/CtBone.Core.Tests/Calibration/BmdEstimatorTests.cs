@@ -104,6 +104,27 @@ public class BmdEstimatorTests
         Assert.Empty(plain.Caveats);
     }
 
+    [Fact]
+    public void Estimate_WhenAcquisitionUnknown_LeavesAorticBloodOutAndSaysContrastIsNotRuledOut()
+    {
+        List<ReferenceTissueMeasurement> tissues = [.. Nominal(), Tissue(ReferenceTissues.AorticBlood, 60)];
+
+        var estimate = Estimator.Estimate(Levels(110, 100, 100, 100, 100, 100), tissues, null, null);
+
+        Assert.False(estimate.ReferenceTissues.Single(t => t.Tissue == ReferenceTissues.AorticBlood).UsedInFit);
+        Assert.Contains(estimate.Caveats, c => c.StartsWith("Contrast is present, suspected or not ruled out", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Estimate_WhenFatReadsOutsideItsPlausibleRange_NoEstimateAndTheReasonNamesIt()
+    {
+        var estimate = Estimator.Estimate(Levels(110, 100, 100, 100, 100, 100), [Tissue(ReferenceTissues.Air, -1000), Tissue(ReferenceTissues.VisceralFat, 20)], Plain, null);
+
+        Assert.Equal(BmdMethods.None, estimate.Method);
+        Assert.StartsWith(ReferenceTissues.VisceralFat, estimate.Reason, StringComparison.Ordinal);
+        Assert.Contains("implausible", estimate.Reason, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData(120.5, QctCategory.Normal)]
     [InlineData(120.0, QctCategory.LowBoneMass)]

@@ -101,6 +101,17 @@ public class ScannerCalibrationRegistryTests
     }
 
     [Fact]
+    public void Constructor_WhenOneKvpReadingWouldMatchTwoEntries_ThrowsArgumentException()
+    {
+        // 120.2 and 120.6 round apart, yet a reading of 120.4 lies within half a kV of both.
+        var entry = new ScannerCalibration { Manufacturer = "SIEMENS", Model = "X", Kvp = 120.2, SlopeMgPerCm3PerHu = 1, InterceptMgPerCm3 = 0, Description = "a" };
+
+        var error = Assert.Throws<ArgumentException>(() => new ScannerCalibrationRegistry([entry, entry with { Kvp = 120.6, Description = "b" }]));
+
+        Assert.Contains("more than one calibration for the scanner and voltage", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Constructor_WhenTwoEntriesShareScannerAndVoltage_ThrowsArgumentException()
     {
         var entry = new ScannerCalibration { Manufacturer = "SIEMENS", Model = "X", Kvp = 120, SlopeMgPerCm3PerHu = 1, InterceptMgPerCm3 = 0, Description = "a" };

@@ -97,6 +97,7 @@ public class ScreeningPolicyTests
         Assert.StartsWith("Bone density could not be screened", result.Recommendation, StringComparison.Ordinal);
         Assert.Equal(120, result.L1ToL4MeanHu);
         Assert.Equal(1, result.L1ToL4LevelCount);
+        Assert.Contains("J Neurosurg Spine 2020", result.L1ToL4Source, StringComparison.Ordinal);
     }
 
     [Fact]
