@@ -131,11 +131,15 @@ internal static class DicomPixelDecoder
         var declared = Math.Max(expected, header.PixelDataLength);
         if (available < declared)
         {
-            return string.Create(CultureInfo.InvariantCulture, $"truncated: the file ends {declared - available} bytes before its pixel data does");
+            return Truncated(declared - available);
         }
 
         return null;
     }
+
+    /// <summary>The reason for a file that ends before its pixel data does.</summary>
+    internal static string Truncated(long missingBytes) =>
+        string.Create(CultureInfo.InvariantCulture, $"truncated: the file ends {missingBytes} bytes before its pixel data does");
 
     /// <summary>
     /// For encapsulated (compressed) syntaxes, checks that every fragment lies inside the file: GDCM decodes a JPEG

@@ -12,7 +12,7 @@ internal static class EncapsulatedPixelData
     private const int ChunkLength = 64 * 1024;
 
     public static bool IsEncapsulated(string transferSyntax) =>
-        transferSyntax.StartsWith("1.2.840.10008.1.2.4.", StringComparison.Ordinal) || transferSyntax == "1.2.840.10008.1.2.5";
+        transferSyntax.StartsWith(TransferSyntaxUid.JpegFamilyPrefix, StringComparison.Ordinal) || transferSyntax == TransferSyntaxUid.RleLossless;
 
     /// <summary>
     /// How many bytes the fragments run past the end of the file: 0 when they fit (or the element is not found).

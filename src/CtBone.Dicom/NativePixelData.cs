@@ -50,7 +50,7 @@ internal static class NativePixelData
         if (read < bytes.Length)
         {
             // The file was shorter when decoded than when its header was scanned.
-            return string.Create(CultureInfo.InvariantCulture, $"truncated: the file ends {bytes.Length - read} bytes before its pixel data does");
+            return DicomPixelDecoder.Truncated(bytes.Length - read);
         }
 
         if (header.TransferSyntaxUid == TransferSyntaxUid.ExplicitVrBigEndian)

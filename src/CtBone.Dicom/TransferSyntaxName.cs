@@ -5,10 +5,10 @@ public static class TransferSyntaxName
 {
     private static readonly Dictionary<string, string> s_names = new(StringComparer.Ordinal)
     {
-        ["1.2.840.10008.1.2"] = "implicit VR little endian",
-        ["1.2.840.10008.1.2.1"] = "explicit VR little endian",
-        ["1.2.840.10008.1.2.1.99"] = "deflated explicit VR little endian",
-        ["1.2.840.10008.1.2.2"] = "explicit VR big endian",
+        [TransferSyntaxUid.ImplicitVrLittleEndian] = "implicit VR little endian",
+        [TransferSyntaxUid.ExplicitVrLittleEndian] = "explicit VR little endian",
+        [TransferSyntaxUid.DeflatedExplicitVrLittleEndian] = "deflated explicit VR little endian",
+        [TransferSyntaxUid.ExplicitVrBigEndian] = "explicit VR big endian",
         ["1.2.840.10008.1.2.4.50"] = "JPEG baseline (lossy)",
         ["1.2.840.10008.1.2.4.51"] = "JPEG extended (lossy)",
         ["1.2.840.10008.1.2.4.57"] = "JPEG lossless",

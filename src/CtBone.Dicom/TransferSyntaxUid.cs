@@ -7,4 +7,9 @@ internal static class TransferSyntaxUid
     public const string ExplicitVrLittleEndian = "1.2.840.10008.1.2.1";
     public const string DeflatedExplicitVrLittleEndian = "1.2.840.10008.1.2.1.99";
     public const string ExplicitVrBigEndian = "1.2.840.10008.1.2.2";
+
+    /// <summary>RLE lossless; with the JPEG family (1.2.840.10008.1.2.4.*) the syntaxes whose pixel data is encapsulated.</summary>
+    public const string RleLossless = "1.2.840.10008.1.2.5";
+
+    public const string JpegFamilyPrefix = "1.2.840.10008.1.2.4.";
 }

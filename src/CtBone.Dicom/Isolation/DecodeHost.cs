@@ -42,7 +42,10 @@ internal sealed class DecodeHost : IDisposable
         }
     }
 
-    public static DecodeHost Start(string executable, IReadOnlyList<string> arguments)
+    /// <summary>The key hosts are pooled by: the executable and its arguments.</summary>
+    public static string CommandOf(string executable, IReadOnlyList<string> arguments) => string.Join('\0', [executable, .. arguments]);
+
+    public static DecodeHost Start(string executable, IReadOnlyList<string> arguments, string command)
     {
         var start = new ProcessStartInfo(executable)
         {
@@ -60,7 +63,7 @@ internal sealed class DecodeHost : IDisposable
         }
 
         var process = Process.Start(start) ?? throw new DicomDecodeHostException($"could not start {executable}");
-        var host = new DecodeHost(process, string.Join('\0', [executable, .. arguments]));
+        var host = new DecodeHost(process, command);
         process.ErrorDataReceived += (_, e) => host.KeepStderr(e.Data);
         process.BeginErrorReadLine();
         return host;
@@ -105,11 +108,36 @@ internal sealed class DecodeHost : IDisposable
         _idleTimer = null;
     }
 
+    /// <summary>
+    /// Stops a healthy idle host the way it expects: its input closes, it leaves its loop and exits; one that does
+    /// not within two seconds is killed.
+    /// </summary>
+    public void Close()
+    {
+        StopIdleTimer();
+        try
+        {
+            _process.StandardInput.Close();
+        }
+        catch (IOException)
+        {
+            // Its end of the pipe is gone already.
+        }
+
+        if (!_process.WaitForExit(TimeSpan.FromSeconds(2)))
+        {
+            Kill();
+        }
+
+        Dispose();
+    }
+
+    /// <summary>Kills the host (crashed, hung or cancelled) and releases it; waits at most five seconds for the exit.</summary>
     public void Dispose()
     {
         StopIdleTimer();
         Kill();
-        _process.WaitForExit();
+        _process.WaitForExit(TimeSpan.FromSeconds(5));
         _process.Dispose();
     }
 
@@ -138,7 +166,7 @@ internal static class DecodeHostPool
 
     public static DecodeHost Rent(string executable, IReadOnlyList<string> arguments)
     {
-        var command = string.Join('\0', [executable, .. arguments]);
+        var command = DecodeHost.CommandOf(executable, arguments);
         lock (s_idle)
         {
             for (var i = s_idle.Count - 1; i >= 0; i--)
@@ -160,14 +188,14 @@ internal static class DecodeHostPool
             }
         }
 
-        return DecodeHost.Start(executable, arguments);
+        return DecodeHost.Start(executable, arguments, command);
     }
 
     public static void Return(DecodeHost host, TimeSpan keepIdle)
     {
         if (keepIdle <= TimeSpan.Zero || host.HasExited)
         {
-            host.Dispose();
+            host.Close();
             return;
         }
 
@@ -198,7 +226,7 @@ internal static class DecodeHostPool
 
         foreach (var host in stopping)
         {
-            host.Dispose();
+            host.Close();
         }
     }
 
@@ -212,6 +240,6 @@ internal static class DecodeHostPool
             }
         }
 
-        host.Dispose();
+        host.Close();
     }
 }

@@ -127,8 +127,9 @@ public sealed class IsolatedStudyLoader(IsolatedStudyLoaderOptions? options = nu
 
             if (served && !File.Exists(request.ReportPath))
             {
-                // A host that answers without a report is broken: stop it and report what it said.
+                // A host that answers without a report is broken: stop it, and say so rather than blame the kill.
                 served = false;
+                killedFor = "the DICOM decode process answered without writing its report; it was stopped";
                 host.Kill();
             }
 

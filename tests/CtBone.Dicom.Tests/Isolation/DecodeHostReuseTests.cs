@@ -75,10 +75,15 @@ public sealed class DecodeHostReuseTests : IDisposable
     [Fact]
     public async Task LoadAsync_WhenHostIdleTimeoutIsZero_StopsTheHostAfterTheLoad()
     {
+        // A first load leaves a host waiting; the load with no idle time reuses it and must stop it afterwards.
+        AssertGoodVolume(await LoadAsync(_good.Path));
+        var host = Assert.Single(DecodeHostPool.IdleProcessIds());
+
         var result = await LoadAsync(_good.Path, new IsolatedStudyLoaderOptions { HostIdleTimeout = TimeSpan.Zero });
 
         AssertGoodVolume(result);
         Assert.Empty(DecodeHostPool.IdleProcessIds());
+        Assert.True(HasExited(host), $"the host ({host}) is still running after a load with no idle time");
     }
 
     [Fact]
@@ -93,11 +98,15 @@ public sealed class DecodeHostReuseTests : IDisposable
             stream.SetLength(1L << 30);
         }
 
+        // A first load leaves a host waiting; the cancelled load reuses it and must stop it, not return it.
+        AssertGoodVolume(await LoadAsync(_good.Path));
+        var host = Assert.Single(DecodeHostPool.IdleProcessIds());
         using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(2));
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => new IsolatedStudyLoader().LoadAsync(_bad.Path, cancel.Token));
 
         Assert.Empty(DecodeHostPool.IdleProcessIds());
+        Assert.True(HasExited(host), $"the cancelled host ({host}) is still running");
     }
 
     private static async Task<StudyLoadResult> LoadAsync(string folder, IsolatedStudyLoaderOptions? options = null)
