@@ -45,6 +45,7 @@ internal static class AnalyzeCommand
                     Status = AnalysisStatus.Rejected,
                     Reason = load.Reason ?? "no series could be loaded",
                     StudyInstanceUid = load.StudyInstanceUid,
+                    Study = load.Study,
                     AlgorithmVersion = SpineAnalyzer.AlgorithmVersion,
                     Warnings = load.Warnings,
                 };
@@ -111,6 +112,7 @@ internal static class AnalyzeCommand
         StudyInstanceUid = load.StudyInstanceUid,
         SeriesInstanceUid = load.SeriesInstanceUid,
         Acquisition = load.Acquisition,
+        Study = load.Study,
         InterpolatedSlices = load.InterpolatedSlices,
         SopInstanceUids = load.SopInstanceUids,
         Warnings = [.. load.Warnings.Where(w => !w.Contains("skippedFiles", StringComparison.Ordinal)), .. Skipped(load)],

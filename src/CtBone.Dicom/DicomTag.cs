@@ -11,6 +11,10 @@ internal static class DicomTag
     public static readonly (ushort Group, ushort Element) Manufacturer = (0x0008, 0x0070);
     public static readonly (ushort Group, ushort Element) SeriesDescription = (0x0008, 0x103E);
     public static readonly (ushort Group, ushort Element) ManufacturerModelName = (0x0008, 0x1090);
+    public static readonly (ushort Group, ushort Element) AccessionNumber = (0x0008, 0x0050);
+    public static readonly (ushort Group, ushort Element) StudyDescription = (0x0008, 0x1030);
+    public static readonly (ushort Group, ushort Element) PatientName = (0x0010, 0x0010);
+    public static readonly (ushort Group, ushort Element) PatientId = (0x0010, 0x0020);
     public static readonly (ushort Group, ushort Element) PatientBirthDate = (0x0010, 0x0030);
     public static readonly (ushort Group, ushort Element) PatientSex = (0x0010, 0x0040);
     public static readonly (ushort Group, ushort Element) PatientAge = (0x0010, 0x1010);

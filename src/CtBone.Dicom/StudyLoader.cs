@@ -105,6 +105,7 @@ public sealed class StudyLoader(StudyLoaderOptions? options = null)
                 TransferSyntaxUid = stack.Sources.First().TransferSyntaxUid,
                 Geometry = stack.Geometry,
                 Acquisition = selection.Acquisition,
+                Study = selection.Study,
                 InterpolatedSlices = stack.Slots.Where(s => s.Source is null).Select(s => s.Index).ToList(),
                 SopInstanceUids = stack.Slots.Select(s => s.Source?.SopInstanceUid ?? string.Empty).ToList(),
                 Warnings = warnings,

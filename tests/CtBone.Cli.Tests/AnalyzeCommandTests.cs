@@ -230,6 +230,33 @@ public sealed class AnalyzeCommandTests
         Assert.Matches(@"(?m)^L2\s+\d+\.\d", stdout);
     }
 
+    [Fact]
+    public async Task Analyze_WhenJson_StudyIdentityIsTheHeaderOfTheChosenSeriesAndTheTableLeavesItOut()
+    {
+        var folder = CtBoneProcess.TestDicoms("standard");
+        var truth = PhantomTruth.FromJson(await File.ReadAllTextAsync(Path.Combine(folder, "truth.json")));
+        var oneFile = Directory.GetFiles(Path.Combine(folder, truth.Series.Single(s => s.IsPrimary).Folder!))[0];
+        var start = new System.Diagnostics.ProcessStartInfo("dcmdump") { RedirectStandardOutput = true };
+        foreach (var argument in new[] { "-q", "+P", "0010,0020", "+P", "0010,0010", "+P", "0008,0050", oneFile })
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        using var dump = System.Diagnostics.Process.Start(start)!;
+        var header = (await dump.StandardOutput.ReadToEndAsync()).Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .ToDictionary(line => line[1..10], line => line[(line.IndexOf('[', StringComparison.Ordinal) + 1)..line.IndexOf(']', StringComparison.Ordinal)]);
+
+        var (_, stdout, _) = await CtBoneProcess.RunAsync("analyze", folder, "--format", "json");
+        var study = CtBoneProcess.Json(stdout).GetProperty("study");
+        Assert.Equal(header["0010,0020"], study.GetProperty("patientId").GetString());
+        Assert.Equal(header["0010,0010"], study.GetProperty("patientName").GetString());
+        Assert.Equal(header["0008,0050"], study.GetProperty("accessionNumber").GetString());
+
+        var (_, table, errors) = await CtBoneProcess.RunAsync("analyze", folder);
+        Assert.DoesNotContain(header["0010,0020"], table + errors, StringComparison.Ordinal);
+        Assert.DoesNotContain(header["0010,0010"], table + errors, StringComparison.Ordinal);
+    }
+
     /// <summary>
     /// The z of each file's plane (ImagePositionPatient) by its SOPInstanceUID, read with dcmtk's dcmdump: an independent
     /// reader. Each file prints the UID (0008,0018) and then the position (0020,0032).

@@ -35,6 +35,10 @@ public sealed record Findings
     [JsonIgnore(Condition = JsonIgnoreCondition.Never)]
     public string? SeriesInstanceUid { get; init; }
 
+    /// <summary>Patient and study the series belongs to, from its DICOM header. PHI: shown to viewers, never logged.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.Never)]
+    public Series.StudyIdentity? Study { get; init; }
+
     /// <summary>Name and version of the algorithm that produced every number here, e.g. "ctbone-spine 0.1.0".</summary>
     public required string AlgorithmVersion { get; init; }
 

@@ -17,6 +17,8 @@ public sealed record SeriesContext
 
     public AcquisitionInfo? Acquisition { get; init; }
 
+    public StudyIdentity? Study { get; init; }
+
     /// <summary>Volume slice indices k that ingest filled by interpolation; ROIs avoid them.</summary>
     public IReadOnlyList<int> InterpolatedSlices { get; init; } = [];
 
@@ -91,6 +93,7 @@ public sealed class SpineAnalyzer
             Reason = reason,
             StudyInstanceUid = context.StudyInstanceUid,
             SeriesInstanceUid = context.SeriesInstanceUid,
+            Study = context.Study,
             AlgorithmVersion = AlgorithmVersion,
             Acquisition = acquisition,
             Warnings = warnings,
@@ -213,6 +216,7 @@ public sealed class SpineAnalyzer
             Status = AnalysisStatus.Completed,
             StudyInstanceUid = context.StudyInstanceUid,
             SeriesInstanceUid = context.SeriesInstanceUid,
+            Study = context.Study,
             AlgorithmVersion = AlgorithmVersion,
             Vertebrae = findings,
             Screening = screening,

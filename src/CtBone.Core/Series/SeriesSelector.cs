@@ -73,6 +73,7 @@ public sealed class SeriesSelector(SeriesSelectorOptions? options = null)
         return new SeriesSelection(best.Candidate.SeriesInstanceUid, best.Stack, candidates, null, warnings)
         {
             Acquisition = AcquisitionInfo.From(best.Images[0]),
+            Study = StudyIdentity.From(best.Images[0]),
             StudyInstanceUid = best.Candidate.StudyInstanceUid,
         };
     }
@@ -355,6 +356,8 @@ public sealed record SeriesSelection(
     public string? StudyInstanceUid { get; init; }
 
     public AcquisitionInfo? Acquisition { get; init; }
+
+    public StudyIdentity? Study { get; init; }
 }
 
 /// <summary>Rules for <see cref="SeriesSelector"/>.</summary>

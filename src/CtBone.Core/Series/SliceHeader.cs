@@ -84,6 +84,16 @@ public sealed record SliceHeader
 
     public string? PatientSex { get; init; }
 
+    /// <summary>PatientName (0010,0010) as written, components separated by '^'. PHI: never logged.</summary>
+    public string? PatientName { get; init; }
+
+    /// <summary>PatientID (0010,0020), the MRN. PHI: never logged.</summary>
+    public string? PatientId { get; init; }
+
+    public string? AccessionNumber { get; init; }
+
+    public string? StudyDescription { get; init; }
+
     /// <summary>True when the pixel data is stored with a lossy transfer syntax.</summary>
     public bool IsLossy { get; init; }
 

@@ -27,6 +27,9 @@ public sealed record StudyLoadResult
 
     public string? SeriesInstanceUid { get; init; }
 
+    /// <summary>Who and which study the chosen series belongs to (PHI).</summary>
+    public StudyIdentity? Study { get; init; }
+
     public string? TransferSyntaxUid { get; init; }
 
     public VolumeGeometry? Geometry { get; init; }
