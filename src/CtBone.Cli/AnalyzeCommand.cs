@@ -27,7 +27,12 @@ internal static class AnalyzeCommand
         var imagesDirectory = args.Option("images");
         var policyPath = args.Option("policy");
         var calibrationsPath = args.Option("calibrations");
+        var exitWithInput = args.Flag("exit-with-input");
         args.RejectUnknown();
+        if (exitWithInput)
+        {
+            ExitWhenInputCloses();
+        }
 
         // Bad configuration is the caller's mistake: it fails before any study is touched.
         var policy = policyPath is null ? ScreeningPolicy.Default : LoadConfiguration(() => ScreeningPolicy.Load(policyPath));
@@ -94,6 +99,22 @@ internal static class AnalyzeCommand
                 return CliCommands.InternalFailure;
         }
     }
+
+    /// <summary>
+    /// For a worker that runs this as its child: when the worker dies, its end of our stdin closes, and an orphaned
+    /// analysis must not go on using the cores the restarted worker needs.
+    /// </summary>
+    private static void ExitWhenInputCloses() => new Thread(() =>
+    {
+        using var input = Console.OpenStandardInput();
+        var buffer = new byte[64];
+        while (input.Read(buffer, 0, buffer.Length) > 0)
+        {
+        }
+
+        Environment.Exit(CliCommands.InternalFailure);
+    })
+    { IsBackground = true, Name = "exit-with-input" }.Start();
 
     private static T LoadConfiguration<T>(Func<T> load)
     {

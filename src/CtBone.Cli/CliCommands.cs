@@ -13,6 +13,10 @@ internal static class CliCommands
         ["analyze"] = (AnalyzeCommand.Usage, AnalyzeCommand.RunAsync),
         ["inspect"] = ("inspect <folder> [--format json|table]", InspectCommand.RunAsync),
         ["phantom"] = (PhantomCommand.Usage, PhantomCommand.RunAsync),
+        ["serve"] = (ServiceCommands.ServeUsage, ServiceCommands.ServeAsync),
+        ["api"] = (ServiceCommands.ApiUsage, ServiceCommands.ApiAsync),
+        ["worker"] = (ServiceCommands.WorkerUsage, ServiceCommands.WorkerAsync),
+        ["keys"] = (ServiceCommands.KeysUsage, ServiceCommands.KeysAsync),
     };
 
     public static async Task<int> RunAsync(string[] args)

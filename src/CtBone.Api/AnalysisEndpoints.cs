@@ -1,0 +1,314 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using CtBone.Core;
+using CtBone.Core.Analysis;
+using CtBone.Core.Screening;
+using CtBone.Store;
+using CtBone.Worker;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Net.Http.Headers;
+
+namespace CtBone.Api;
+
+/// <summary>The analyses resource: queue a study, follow it, list and read results, and (workers) hand findings in.</summary>
+public static partial class AnalysisEndpoints
+{
+    /// <summary>An upload may hold a whole thin-slice study; larger requests are refused before they are read.</summary>
+    public const long MaxUploadBytes = 4L << 30;
+
+    private const long MaxImageBytes = 16 << 20;
+    private const int MaxImages = 64;
+
+    public static IEndpointRouteBuilder MapAnalyses(this IEndpointRouteBuilder routes)
+    {
+        var analyses = routes.MapGroup("/api/analyses").WithTags("analyses");
+        analyses.MapPost("/", SubmitAsync).RequireAuthorization(Policies.Ingest)
+            .WithMetadata(new Microsoft.AspNetCore.Mvc.RequestSizeLimitAttribute(MaxUploadBytes))
+            .WithSummary("Queue a study: JSON {studyInstanceUid, source} for a configured PACS, or the study itself as multipart/related application/dicom (STOW-RS style) or multipart/form-data files.");
+        analyses.MapGet("/", ListAsync).RequireAuthorization(Policies.Viewer)
+            .WithSummary("List analyses, newest first: flagged, category, state, from/to (study date), patient (ID or part of the name), accession, page, pageSize.");
+        analyses.MapGet("/{id}", GetAsync).RequireAuthorization(Policies.Viewer)
+            .WithSummary("One analysis: 202 while it is queued or running, 200 with the findings or the reason once it is done.");
+        analyses.MapGet("/{id}/images/{name}", ImageAsync).RequireAuthorization(Policies.Viewer)
+            .WithSummary("A key image (PNG): an axial image per level, and the sagittal overview.");
+        analyses.MapPost("/{id}/findings", RecordFindingsAsync).RequireAuthorization(Policies.Ingest)
+            .WithMetadata(new Microsoft.AspNetCore.Mvc.RequestSizeLimitAttribute(MaxImages * MaxImageBytes))
+            .WithSummary("Workers hand in an analysis' findings (multipart: 'findings' JSON, 'instanceCount', 'images' PNG files). Repeating it changes nothing.");
+        return routes;
+    }
+
+    private static async Task<IResult> SubmitAsync(HttpContext context, StudyIntake intake, HeldStudies held, IConfiguration configuration)
+    {
+        var contentType = context.Request.ContentType ?? string.Empty;
+        if (contentType.StartsWith("multipart/", StringComparison.OrdinalIgnoreCase))
+        {
+            return await UploadAsync(context, held).ConfigureAwait(false);
+        }
+
+        StudyRequest? request;
+        try
+        {
+            request = await context.Request.ReadFromJsonAsync<StudyRequest>(CtBoneJson.Options, context.RequestAborted).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is JsonException or InvalidOperationException)
+        {
+            return Problems.BadRequest("the body must be JSON {\"studyInstanceUid\": ..., \"source\": \"orthanc\"|\"dicomweb\"}, or a multipart upload of DICOM files");
+        }
+
+        if (request?.StudyInstanceUid is not { } uid || !UidPattern().IsMatch(uid))
+        {
+            return Problems.BadRequest("studyInstanceUid must be a DICOM UID: digits and dots, at most 64 characters");
+        }
+
+        if (request.Source is not (StudySources.Orthanc or StudySources.DicomWeb) || request.Source is not { } source)
+        {
+            return Problems.BadRequest($"source must be '{StudySources.Orthanc}' or '{StudySources.DicomWeb}'");
+        }
+
+        var section = source == StudySources.Orthanc ? "CtBone:Orthanc:Url" : "CtBone:DicomWeb:Url";
+        if (string.IsNullOrWhiteSpace(configuration[section]))
+        {
+            return Problems.BadRequest($"source '{source}' is not configured here ({section} is empty)");
+        }
+
+        var (record, created) = await intake.SubmitAsync(source, uid, uid, uid, null, null, context.RequestAborted).ConfigureAwait(false);
+        return Accepted(record, created);
+    }
+
+    private static async Task<IResult> UploadAsync(HttpContext context, HeldStudies held)
+    {
+        var boundary = HeaderUtilities.RemoveQuotes(MediaTypeHeaderValue.Parse(context.Request.ContentType).Boundary).Value;
+        if (string.IsNullOrEmpty(boundary))
+        {
+            return Problems.BadRequest("the multipart body names no boundary");
+        }
+
+        var folder = held.NewIncomingFolder();
+        var count = 0;
+        try
+        {
+            var reader = new MultipartReader(boundary, context.Request.Body) { BodyLengthLimit = null, HeadersLengthLimit = 16 * 1024 };
+            while (await reader.ReadNextSectionAsync(context.RequestAborted).ConfigureAwait(false) is { } section)
+            {
+                var path = Path.Combine(folder, count.ToString("D6", CultureInfo.InvariantCulture) + ".dcm");
+                var file = File.Create(path);
+                await using (file.ConfigureAwait(false))
+                {
+                    await section.Body.CopyToAsync(file, context.RequestAborted).ConfigureAwait(false);
+                }
+
+                count++;
+            }
+        }
+        catch (Exception e) when (e is InvalidDataException or IOException or BadHttpRequestException)
+        {
+            Directory.Delete(folder, recursive: true);
+            return Problems.BadRequest("the multipart body could not be read: " + e.Message);
+        }
+
+        if (count == 0)
+        {
+            Directory.Delete(folder, recursive: true);
+            return Problems.BadRequest("the upload holds no files");
+        }
+
+        var (record, created) = await held.AdmitAsync(folder, "upload", context.RequestAborted).ConfigureAwait(false);
+        return Accepted(record, created);
+    }
+
+    private static IResult Accepted(AnalysisRecord record, bool created)
+    {
+        var href = "/api/analyses/" + record.Id;
+        return Results.Accepted(href, new AnalysisAccepted(record.Id, AnalysisStore.Text(record.State), created, href));
+    }
+
+    private static async Task<IResult> GetAsync(string id, HttpContext context, AnalysisStore store, AuditTrail audit)
+    {
+        var record = await store.GetAsync(id, context.RequestAborted).ConfigureAwait(false);
+        if (record is null)
+        {
+            return Problems.NotFound($"no analysis {id}");
+        }
+
+        await audit.RecordAsync(context, "analysis.read", id).ConfigureAwait(false);
+        var images = await store.KeyImageNamesAsync(id, context.RequestAborted).ConfigureAwait(false);
+        var resource = AnalysisResource.From(record, images);
+        if (!record.IsFinal)
+        {
+            context.Response.Headers.RetryAfter = "2";
+            return Results.Json(resource, CtBoneJson.Options, statusCode: StatusCodes.Status202Accepted);
+        }
+
+        return Results.Json(resource, CtBoneJson.Options);
+    }
+
+    private static async Task<IResult> ListAsync(HttpContext context, AnalysisStore store, AuditTrail audit)
+    {
+        var q = context.Request.Query;
+        var problems = new List<string>();
+        var query = new AnalysisQuery
+        {
+            Flagged = Parse<bool>(q["flagged"], bool.TryParse, "flagged", problems),
+            Category = q["category"] is { Count: > 0 } c ? (Enum.TryParse<ScreeningCategory>(c.ToString(), ignoreCase: true, out var cat) ? cat : Invalid<ScreeningCategory>("category", problems)) : null,
+            State = q["state"] is { Count: > 0 } s ? (Enum.TryParse<AnalysisState>(s.ToString(), ignoreCase: true, out var st) ? st : Invalid<AnalysisState>("state", problems)) : null,
+            From = Parse<DateOnly>(q["from"], TryDate, "from", problems),
+            To = Parse<DateOnly>(q["to"], TryDate, "to", problems),
+            Patient = q["patient"].ToString() is { Length: > 0 } p ? p : null,
+            Accession = q["accession"].ToString() is { Length: > 0 } a ? a : null,
+            CurrentOnly = Parse<bool>(q["all"], bool.TryParse, "all", problems) != true,
+            Page = Parse<int>(q["page"], int.TryParse, "page", problems) ?? 1,
+            PageSize = Parse<int>(q["pageSize"], int.TryParse, "pageSize", problems) ?? 50,
+        };
+        if (query.Page < 1 || query.PageSize < 1 || query.PageSize > AnalysisStore.MaxPageSize)
+        {
+            problems.Add($"page must be 1 or more and pageSize 1 to {AnalysisStore.MaxPageSize}");
+        }
+
+        if (problems.Count > 0)
+        {
+            return Problems.BadRequest(string.Join("; ", problems));
+        }
+
+        var page = await store.ListAsync(query, context.RequestAborted).ConfigureAwait(false);
+        var shown = string.Join(',', page.Items.Select(i => i.Id));
+        await audit.RecordAsync(context, "analyses.list", "analyses" + context.Request.QueryString.Value, $"{page.Items.Count} of {page.Total}: {shown}").ConfigureAwait(false);
+        return Results.Json(new AnalysisList([.. page.Items.Select(AnalysisListItem.From)], page.Total, page.Page, page.PageSize), CtBoneJson.Options);
+    }
+
+    private static async Task<IResult> ImageAsync(string id, string name, HttpContext context, AnalysisStore store, AuditTrail audit)
+    {
+        var png = await store.KeyImageAsync(id, name, context.RequestAborted).ConfigureAwait(false);
+        if (png is null)
+        {
+            return Problems.NotFound($"analysis {id} has no key image {name}");
+        }
+
+        await audit.RecordAsync(context, "key-image.read", id, name).ConfigureAwait(false);
+        return Results.File(png, "image/png");
+    }
+
+    private static async Task<IResult> RecordFindingsAsync(string id, HttpContext context, AnalysisStore store, HeldStudies held)
+    {
+        if (!context.Request.HasFormContentType)
+        {
+            return Problems.BadRequest("findings come as multipart/form-data: 'findings' (JSON), 'instanceCount', 'images' (PNG files)");
+        }
+
+        IFormCollection form;
+        try
+        {
+            form = await context.Request.ReadFormAsync(new FormOptions { MultipartBodyLengthLimit = MaxImages * MaxImageBytes }, context.RequestAborted).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is InvalidDataException or IOException or BadHttpRequestException)
+        {
+            return Problems.BadRequest("the form could not be read: " + e.Message);
+        }
+
+        Findings? findings;
+        var json = form[FindingsPoster.FindingsPart].ToString();
+        try
+        {
+            findings = json.Length == 0 ? null : JsonSerializer.Deserialize<Findings>(json, CtBoneJson.Options);
+        }
+        catch (JsonException e)
+        {
+            return Problems.BadRequest("findings is not a findings document: " + e.Message);
+        }
+
+        if (findings is null || string.IsNullOrWhiteSpace(findings.AlgorithmVersion) || !Enum.IsDefined(findings.Status))
+        {
+            return Problems.BadRequest("findings must be a findings document with status and algorithmVersion");
+        }
+
+        int? instanceCount = null;
+        if (form[FindingsPoster.InstanceCountPart].ToString() is { Length: > 0 } text)
+        {
+            if (!int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var n))
+            {
+                return Problems.BadRequest("instanceCount must be a whole number");
+            }
+
+            instanceCount = n;
+        }
+
+        if (form.Files.Count > MaxImages)
+        {
+            return Problems.BadRequest($"at most {MaxImages} key images");
+        }
+
+        var images = new List<KeyImage>();
+        foreach (var file in form.Files)
+        {
+            if (!ImageNamePattern().IsMatch(file.FileName) || file.Length > MaxImageBytes)
+            {
+                return Problems.BadRequest($"key image '{file.FileName}' must be a .png named with letters, digits, '-', '_' or '.', under {MaxImageBytes >> 20} MB");
+            }
+
+            using var buffer = new MemoryStream();
+            await file.CopyToAsync(buffer, context.RequestAborted).ConfigureAwait(false);
+            var png = buffer.ToArray();
+            if (png.Length < 8 || !png.AsSpan(0, 8).SequenceEqual(PngSignature))
+            {
+                return Problems.BadRequest($"key image '{file.FileName}' is not a PNG");
+            }
+
+            images.Add(new KeyImage(file.FileName, png));
+        }
+
+        if (await store.GetAsync(id, context.RequestAborted).ConfigureAwait(false) is null)
+        {
+            return Problems.NotFound($"no analysis {id}");
+        }
+
+        var recorded = await store.RecordOutcomeAsync(id, findings, JsonSerializer.Serialize(findings, CtBoneJson.Options), images, instanceCount, context.RequestAborted).ConfigureAwait(false);
+        if (!recorded.WasAlreadyFinal)
+        {
+            held.Archive(recorded.Record);
+        }
+
+        return Results.Json(new { id, state = AnalysisStore.Text(recorded.Record.State), recorded.WasAlreadyFinal, recorded.Record.IsCurrent }, CtBoneJson.Options);
+    }
+
+    private static ReadOnlySpan<byte> PngSignature => [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A];
+
+    private delegate bool TryParser<T>(string? text, out T value);
+
+    private static T? Parse<T>(Microsoft.Extensions.Primitives.StringValues values, TryParser<T> parse, string name, List<string> problems)
+        where T : struct
+    {
+        if (values.Count == 0 || values.ToString().Length == 0)
+        {
+            return null;
+        }
+
+        if (parse(values.ToString(), out var value))
+        {
+            return value;
+        }
+
+        problems.Add($"{name} '{values}' cannot be read");
+        return null;
+    }
+
+    private static T? Invalid<T>(string name, List<string> problems)
+        where T : struct
+    {
+        problems.Add($"{name} is not one of: {string.Join(", ", Enum.GetNames(typeof(T)).Select(n => n.ToLowerInvariant()))}");
+        return null;
+    }
+
+    private static bool TryDate(string? text, out DateOnly date) =>
+        DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out date);
+
+    [GeneratedRegex(@"^(?=.{1,64}$)[0-9]+(\.[0-9]+)*$")]
+    private static partial Regex UidPattern();
+
+    [GeneratedRegex(@"^[A-Za-z0-9_.-]{1,100}\.png$")]
+    private static partial Regex ImageNamePattern();
+}

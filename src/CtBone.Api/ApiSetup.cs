@@ -1,0 +1,86 @@
+using System.Text.Json;
+using CtBone.Core;
+using CtBone.Store;
+using CtBone.Worker;
+using Hangfire;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+
+namespace CtBone.Api;
+
+/// <summary>The REST API's pieces, for the hosts that serve it (<c>ctbone api</c> and <c>ctbone serve</c>).</summary>
+public static class ApiSetup
+{
+    public static IServiceCollection AddCtBoneApi(this IServiceCollection services)
+    {
+        services.AddAuthentication(ApiKeyAuthentication.SchemeName)
+            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthentication>(ApiKeyAuthentication.SchemeName, null);
+        services.AddAuthorizationBuilder()
+            .AddPolicy(Policies.Ingest, policy => policy.RequireRole(Roles.Ingest, Roles.Admin))
+            .AddPolicy(Policies.Viewer, policy => policy.RequireRole(Roles.Viewer, Roles.Admin))
+            .AddPolicy(Policies.Admin, policy => policy.RequireRole(Roles.Admin))
+            // A route added without a policy is closed to anonymous callers rather than open to everyone.
+            .SetFallbackPolicy(new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build());
+        services.AddProblemDetails();
+        services.ConfigureHttpJsonOptions(json =>
+        {
+            json.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.CamelCase;
+            foreach (var converter in CtBoneJson.Options.Converters)
+            {
+                json.SerializerOptions.Converters.Add(converter);
+            }
+        });
+        services.AddOpenApi();
+        services.AddSingleton<AuditTrail>();
+        services.AddHealthChecks().AddCheck<DatabaseHealth>("database", tags: ["ready"]);
+        return services;
+    }
+
+    public static WebApplication MapCtBoneApi(this WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false }).AllowAnonymous();
+        app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") }).AllowAnonymous();
+        app.MapOpenApi().AllowAnonymous();
+        app.MapAnalyses();
+        app.MapAdmin();
+        // The dashboard shows job arguments (analysis ids only) and lets one delete or requeue jobs: admins only.
+        app.MapHangfireDashboard("/hangfire", new DashboardOptions { Authorization = [], AsyncAuthorization = [], DisplayStorageConnectionString = false })
+            .RequireAuthorization(Policies.Admin);
+        return app;
+    }
+
+    /// <summary>Ready means the findings database answers; the job storage lives in it or in this process.</summary>
+    private sealed class DatabaseHealth(FindingsDatabase database) : IHealthCheck
+    {
+        public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+        {
+            try
+            {
+                var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+                await using (connection.ConfigureAwait(false))
+                {
+                    using var command = connection.CreateCommand();
+                    command.CommandText = "select count(*) from analyses where 1 = 0";
+                    await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
+                }
+
+                return HealthCheckResult.Healthy();
+            }
+            catch (Exception e) when (e is System.Data.Common.DbException or InvalidOperationException or TimeoutException)
+            {
+                return HealthCheckResult.Unhealthy("the findings database does not answer: " + e.GetType().Name);
+            }
+        }
+    }
+}

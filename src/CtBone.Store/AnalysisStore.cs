@@ -1,0 +1,485 @@
+using System.Data.Common;
+using CtBone.Core.Analysis;
+using CtBone.Core.Screening;
+using Dapper;
+
+namespace CtBone.Store;
+
+/// <summary>What a source asks for: one study to analyse, with the key that makes a repeated push the same request.</summary>
+public sealed record NewAnalysis
+{
+    /// <summary>The id to give the analysis when it is new (a source that files the study under it first); by default a new one.</summary>
+    public string? Id { get; init; }
+
+    public required string SourceKind { get; init; }
+
+    public required string SourceRef { get; init; }
+
+    /// <summary>Equal for pushes that must end in one analysis (same source, same study, same instance count, same algorithm).</summary>
+    public required string DedupeKey { get; init; }
+
+    public required string AlgorithmVersion { get; init; }
+
+    public string? StudyInstanceUid { get; init; }
+
+    public int? InstanceCount { get; init; }
+}
+
+/// <summary>A key image as stored: the file name the worker gave it and its PNG bytes.</summary>
+public sealed record KeyImage(string Name, byte[] Png);
+
+/// <summary>Filters of the analyses list; dates are study dates, inclusive.</summary>
+public sealed record AnalysisQuery
+{
+    public bool? Flagged { get; init; }
+
+    public ScreeningCategory? Category { get; init; }
+
+    public AnalysisState? State { get; init; }
+
+    public DateOnly? From { get; init; }
+
+    public DateOnly? To { get; init; }
+
+    /// <summary>Matches the patient ID exactly or any part of the patient name, ignoring case.</summary>
+    public string? Patient { get; init; }
+
+    public string? Accession { get; init; }
+
+    /// <summary>Only the current result of each series (the default), or every analysis ever made.</summary>
+    public bool CurrentOnly { get; init; } = true;
+
+    public int Page { get; init; } = 1;
+
+    public int PageSize { get; init; } = 50;
+}
+
+public sealed record AnalysisPage(IReadOnlyList<AnalysisRecord> Items, int Total, int Page, int PageSize);
+
+/// <summary>What recording an outcome did: the record as it now stands, and whether it was final already (a repeated post).</summary>
+public sealed record OutcomeRecorded(AnalysisRecord Record, bool WasAlreadyFinal);
+
+/// <summary>
+/// The analyses table: queueing (with dedupe), the worker's lease while it runs one, outcomes with the one-current-result
+/// rule, listing and key images.
+/// </summary>
+public sealed class AnalysisStore(FindingsDatabase database, TimeProvider clock)
+{
+    public const int MaxPageSize = 200;
+
+    private const string ListColumns = """
+        id, study_instance_uid, series_instance_uid, algorithm_version, source_kind, source_ref, instance_count, state, reason,
+        is_current, superseded_by, attempts, lease_owner, lease_until, created_at, started_at, finished_at, patient_id,
+        patient_name, accession_number, study_date, category, severity, flagged, level_used, screening_hu
+        """;
+
+    /// <summary>Queues an analysis unless one with the same dedupe key exists; returns the one that stands and whether it is new.</summary>
+    public async Task<(AnalysisRecord Record, bool Created)> CreateAsync(NewAnalysis request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var id = request.Id ?? NewId();
+        var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            await connection.ExecuteAsync(
+                """
+                insert into analyses (id, dedupe_key, study_instance_uid, algorithm_version, source_kind, source_ref, instance_count, state, created_at)
+                values (@id, @DedupeKey, @StudyInstanceUid, @AlgorithmVersion, @SourceKind, @SourceRef, @InstanceCount, 'queued', @now)
+                on conflict (dedupe_key) do nothing
+                """,
+                new { id, request.DedupeKey, request.StudyInstanceUid, request.AlgorithmVersion, request.SourceKind, request.SourceRef, request.InstanceCount, now = Now() }).ConfigureAwait(false);
+            var row = await connection.QuerySingleAsync<Row>("select * from analyses where dedupe_key = @DedupeKey", new { request.DedupeKey }).ConfigureAwait(false);
+            return (row.ToRecord(), row.Id == id);
+        }
+    }
+
+    public async Task<AnalysisRecord?> GetAsync(string id, CancellationToken cancellationToken = default)
+    {
+        var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            var row = await connection.QuerySingleOrDefaultAsync<Row>("select * from analyses where id = @id", new { id }).ConfigureAwait(false);
+            return row?.ToRecord();
+        }
+    }
+
+    /// <summary>
+    /// Takes an analysis for one worker until <paramref name="leaseUntil"/>: a queued one, or a running one whose holder
+    /// stopped renewing its lease (a dead worker). False when it is final or another live worker holds it.
+    /// </summary>
+    public async Task<bool> TryClaimAsync(string id, string owner, DateTimeOffset leaseUntil, CancellationToken cancellationToken = default)
+    {
+        var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            var now = Now();
+            return await connection.ExecuteAsync(
+                """
+                update analyses set state = 'running', lease_owner = @owner, lease_until = @until, attempts = attempts + 1, started_at = @now
+                where id = @id and (state = 'queued' or (state = 'running' and (lease_until is null or lease_until < @now or lease_owner = @owner)))
+                """,
+                new { id, owner, until = StoreTime.Text(leaseUntil), now }).ConfigureAwait(false) == 1;
+        }
+    }
+
+    /// <summary>Extends a lease the worker still holds; false when it lost it (another worker took over, or the analysis ended).</summary>
+    public async Task<bool> RenewLeaseAsync(string id, string owner, DateTimeOffset leaseUntil, CancellationToken cancellationToken = default)
+    {
+        var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            return await connection.ExecuteAsync(
+                "update analyses set lease_until = @until where id = @id and lease_owner = @owner and state = 'running'",
+                new { id, owner, until = StoreTime.Text(leaseUntil) }).ConfigureAwait(false) == 1;
+        }
+    }
+
+    /// <summary>Gives a running analysis back to the queue after a transient fault, keeping the fault as its reason.</summary>
+    public async Task ReleaseAsync(string id, string owner, string reason, CancellationToken cancellationToken = default)
+    {
+        var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            await connection.ExecuteAsync(
+                "update analyses set state = 'queued', lease_owner = null, lease_until = null, reason = @reason where id = @id and lease_owner = @owner and state = 'running'",
+                new { id, owner, reason }).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Puts every running analysis back in the queue. Only for a process that starts with in-memory job storage: then no
+    /// other process can be running them, and their leases (still live on the clock) belong to the dead one.
+    /// </summary>
+    public async Task<int> RequeueRunningAsync(CancellationToken cancellationToken = default)
+    {
+        var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            return await connection.ExecuteAsync(
+                "update analyses set state = 'queued', lease_owner = null, lease_until = null, reason = 'requeued: the process running it stopped' where state = 'running'").ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// The ids to enqueue again: with <paramref name="includeQueued"/> every queued analysis (a process starting with
+    /// in-memory job storage lost its queue), and always every running one whose lease ran out (its worker died).
+    /// </summary>
+    public async Task<IReadOnlyList<string>> UnfinishedAsync(bool includeQueued, CancellationToken cancellationToken = default)
+    {
+        var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            var ids = await connection.QueryAsync<string>(
+                "select id from analyses where (@includeQueued = 1 and state = 'queued') or (state = 'running' and (lease_until is null or lease_until < @now)) order by created_at",
+                new { includeQueued = includeQueued ? 1 : 0, now = Now() }).ConfigureAwait(false);
+            return [.. ids];
+        }
+    }
+
+    /// <summary>
+    /// Stores how an analysis ended. A completed one becomes the current result of its series and algorithm version,
+    /// unless the current one came from more instances (a re-sent study with more slices wins, a shorter one does not).
+    /// A repeated post of a final analysis changes nothing.
+    /// </summary>
+    public async Task<OutcomeRecorded> RecordOutcomeAsync(
+        string id, Findings findings, string findingsJson, IReadOnlyList<KeyImage> images, int? instanceCount, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(findings);
+        ArgumentNullException.ThrowIfNull(images);
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await RecordOnceAsync(id, findings, findingsJson, images, instanceCount, cancellationToken).ConfigureAwait(false);
+            }
+            catch (DbException e) when (FindingsDatabase.IsUniqueViolation(e) && attempt < 3)
+            {
+                // Two results of one series finished at once; the index let one become current, so look again.
+            }
+        }
+    }
+
+    private async Task<OutcomeRecorded> RecordOnceAsync(
+        string id, Findings findings, string findingsJson, IReadOnlyList<KeyImage> images, int? instanceCount, CancellationToken cancellationToken)
+    {
+        var forUpdate = database.Kind == DatabaseKind.PostgreSql ? " for update" : string.Empty;
+        var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            await using (transaction.ConfigureAwait(false))
+            {
+                var row = await connection.QuerySingleOrDefaultAsync<Row>("select * from analyses where id = @id" + forUpdate, new { id }, transaction).ConfigureAwait(false)
+                    ?? throw new KeyNotFoundException($"no analysis {id}");
+                if (row.ToRecord().IsFinal)
+                {
+                    return new OutcomeRecorded(row.ToRecord(), WasAlreadyFinal: true);
+                }
+
+                var state = findings.Status switch
+                {
+                    AnalysisStatus.Completed => AnalysisState.Completed,
+                    AnalysisStatus.Rejected => AnalysisState.Rejected,
+                    _ => AnalysisState.Failed,
+                };
+                var count = instanceCount ?? (int?)row.InstanceCount;
+                var isCurrent = false;
+                string? supersededBy = null;
+                if (state == AnalysisState.Completed && findings.SeriesInstanceUid is { } series)
+                {
+                    var current = await connection.QuerySingleOrDefaultAsync<(string Id, long? InstanceCount)>(
+                        "select id, instance_count from analyses where series_instance_uid = @series and algorithm_version = @version and is_current = 1 and id <> @id" + forUpdate,
+                        new { series, version = findings.AlgorithmVersion, id }, transaction).ConfigureAwait(false);
+                    if (current.Id is not null && (current.InstanceCount ?? 0) > (count ?? 0))
+                    {
+                        supersededBy = current.Id;
+                    }
+                    else
+                    {
+                        isCurrent = true;
+                        if (current.Id is not null)
+                        {
+                            await connection.ExecuteAsync(
+                                "update analyses set is_current = 0, superseded_by = @id where id = @old",
+                                new { id, old = current.Id }, transaction).ConfigureAwait(false);
+                        }
+                    }
+                }
+
+                var study = findings.Study;
+                var screening = findings.Screening;
+                await connection.ExecuteAsync(
+                    """
+                    update analyses set state = @state, reason = @reason, study_instance_uid = coalesce(@studyUid, study_instance_uid),
+                        series_instance_uid = @seriesUid, algorithm_version = @version, instance_count = @count, is_current = @isCurrent,
+                        superseded_by = @supersededBy, finished_at = @now, lease_owner = null, lease_until = null,
+                        patient_id = @patientId, patient_name = @patientName, accession_number = @accession, study_date = @studyDate,
+                        category = @category, severity = @severity, flagged = @flagged, level_used = @levelUsed, screening_hu = @hu,
+                        findings_json = @findingsJson
+                    where id = @id
+                    """,
+                    new
+                    {
+                        id,
+                        state = Text(state),
+                        reason = findings.Reason ?? (supersededBy is null ? null : $"a result of the same series from more instances is current ({supersededBy})"),
+                        studyUid = findings.StudyInstanceUid,
+                        seriesUid = findings.SeriesInstanceUid,
+                        version = findings.AlgorithmVersion,
+                        count,
+                        isCurrent = isCurrent ? 1 : 0,
+                        supersededBy,
+                        now = Now(),
+                        patientId = study?.PatientId,
+                        patientName = study?.PatientName,
+                        accession = study?.AccessionNumber,
+                        studyDate = study?.StudyDate is { } date ? StoreTime.Text(date) : null,
+                        category = screening is null ? null : Text(screening.Category),
+                        severity = screening?.Severity,
+                        flagged = state == AnalysisState.Completed && screening?.Category is ScreeningCategory.Osteopenia or ScreeningCategory.Osteoporosis ? 1 : 0,
+                        levelUsed = screening?.LevelUsed,
+                        hu = screening?.Hu,
+                        findingsJson,
+                    },
+                    transaction).ConfigureAwait(false);
+
+                await connection.ExecuteAsync("delete from key_images where analysis_id = @id", new { id }, transaction).ConfigureAwait(false);
+                foreach (var image in images)
+                {
+                    await connection.ExecuteAsync(
+                        "insert into key_images (analysis_id, name, png) values (@id, @Name, @Png)", new { id, image.Name, image.Png }, transaction).ConfigureAwait(false);
+                }
+
+                var stored = await connection.QuerySingleAsync<Row>("select * from analyses where id = @id", new { id }, transaction).ConfigureAwait(false);
+                await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+                return new OutcomeRecorded(stored.ToRecord(), WasAlreadyFinal: false);
+            }
+        }
+    }
+
+    public async Task<AnalysisPage> ListAsync(AnalysisQuery query, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        var page = Math.Max(1, query.Page);
+        var size = Math.Clamp(query.PageSize, 1, MaxPageSize);
+        var where = new List<string>();
+        var parameters = new DynamicParameters();
+        if (query.CurrentOnly)
+        {
+            where.Add("(is_current = 1 or state <> 'completed')");
+        }
+
+        if (query.Flagged is { } flagged)
+        {
+            where.Add("flagged = @flagged");
+            parameters.Add("flagged", flagged ? 1 : 0);
+        }
+
+        if (query.Category is { } category)
+        {
+            where.Add("category = @category");
+            parameters.Add("category", Text(category));
+        }
+
+        if (query.State is { } state)
+        {
+            where.Add("state = @state");
+            parameters.Add("state", Text(state));
+        }
+
+        if (query.From is { } from)
+        {
+            where.Add("study_date >= @from");
+            parameters.Add("from", StoreTime.Text(from));
+        }
+
+        if (query.To is { } to)
+        {
+            where.Add("study_date <= @to");
+            parameters.Add("to", StoreTime.Text(to));
+        }
+
+        if (!string.IsNullOrWhiteSpace(query.Patient))
+        {
+            where.Add("(patient_id = @patient or lower(patient_name) like @patientName)");
+            parameters.Add("patient", query.Patient.Trim());
+            parameters.Add("patientName", "%" + query.Patient.Trim().ToLowerInvariant().Replace("%", string.Empty, StringComparison.Ordinal) + "%");
+        }
+
+        if (!string.IsNullOrWhiteSpace(query.Accession))
+        {
+            where.Add("accession_number = @accession");
+            parameters.Add("accession", query.Accession.Trim());
+        }
+
+        var filter = where.Count == 0 ? string.Empty : " where " + string.Join(" and ", where);
+        parameters.Add("limit", size);
+        parameters.Add("offset", (page - 1) * size);
+        var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            var total = await connection.ExecuteScalarAsync<long>("select count(*) from analyses" + filter, parameters).ConfigureAwait(false);
+            var rows = await connection.QueryAsync<Row>(
+                $"select {ListColumns} from analyses{filter} order by created_at desc, id desc limit @limit offset @offset", parameters).ConfigureAwait(false);
+            return new AnalysisPage([.. rows.Select(r => r.ToRecord())], (int)total, page, size);
+        }
+    }
+
+    public async Task<IReadOnlyList<string>> KeyImageNamesAsync(string id, CancellationToken cancellationToken = default)
+    {
+        var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            return [.. await connection.QueryAsync<string>("select name from key_images where analysis_id = @id order by name", new { id }).ConfigureAwait(false)];
+        }
+    }
+
+    public async Task<byte[]?> KeyImageAsync(string id, string name, CancellationToken cancellationToken = default)
+    {
+        var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            return await connection.QuerySingleOrDefaultAsync<byte[]>(
+                "select png from key_images where analysis_id = @id and name = @name", new { id, name }).ConfigureAwait(false);
+        }
+    }
+
+    public static string NewId() => Guid.NewGuid().ToString("N");
+
+    public static string Text(AnalysisState state) => state.ToString().ToLowerInvariant();
+
+    public static string Text(ScreeningCategory category) => category.ToString().ToLowerInvariant();
+
+    private string Now() => StoreTime.Text(clock.GetUtcNow());
+
+    /// <summary>A row as the database returns it; both databases give integers and text, converted here.</summary>
+    private sealed class Row
+    {
+        public string Id { get; set; } = string.Empty;
+
+        public string? StudyInstanceUid { get; set; }
+
+        public string? SeriesInstanceUid { get; set; }
+
+        public string AlgorithmVersion { get; set; } = string.Empty;
+
+        public string SourceKind { get; set; } = string.Empty;
+
+        public string SourceRef { get; set; } = string.Empty;
+
+        public long? InstanceCount { get; set; }
+
+        public string State { get; set; } = string.Empty;
+
+        public string? Reason { get; set; }
+
+        public long IsCurrent { get; set; }
+
+        public string? SupersededBy { get; set; }
+
+        public long Attempts { get; set; }
+
+        public string? LeaseOwner { get; set; }
+
+        public string? LeaseUntil { get; set; }
+
+        public string CreatedAt { get; set; } = string.Empty;
+
+        public string? StartedAt { get; set; }
+
+        public string? FinishedAt { get; set; }
+
+        public string? PatientId { get; set; }
+
+        public string? PatientName { get; set; }
+
+        public string? AccessionNumber { get; set; }
+
+        public string? StudyDate { get; set; }
+
+        public string? Category { get; set; }
+
+        public string? Severity { get; set; }
+
+        public long Flagged { get; set; }
+
+        public string? LevelUsed { get; set; }
+
+        public double? ScreeningHu { get; set; }
+
+        public string? FindingsJson { get; set; }
+
+        public string? DedupeKey { get; set; }
+
+        public AnalysisRecord ToRecord() => new()
+        {
+            Id = Id,
+            StudyInstanceUid = StudyInstanceUid,
+            SeriesInstanceUid = SeriesInstanceUid,
+            AlgorithmVersion = AlgorithmVersion,
+            SourceKind = SourceKind,
+            SourceRef = SourceRef,
+            InstanceCount = InstanceCount is { } n ? (int)n : null,
+            State = Enum.Parse<AnalysisState>(State, ignoreCase: true),
+            Reason = Reason,
+            IsCurrent = IsCurrent != 0,
+            SupersededBy = SupersededBy,
+            Attempts = (int)Attempts,
+            LeaseOwner = LeaseOwner,
+            LeaseUntil = StoreTime.Time(LeaseUntil),
+            CreatedAt = StoreTime.Time(CreatedAt)!.Value,
+            StartedAt = StoreTime.Time(StartedAt),
+            FinishedAt = StoreTime.Time(FinishedAt),
+            PatientId = PatientId,
+            PatientName = PatientName,
+            AccessionNumber = AccessionNumber,
+            StudyDate = StoreTime.Date(StudyDate),
+            Category = Category,
+            Severity = Severity,
+            Flagged = Flagged != 0,
+            LevelUsed = LevelUsed,
+            ScreeningHu = ScreeningHu,
+            FindingsJson = FindingsJson,
+        };
+    }
+}

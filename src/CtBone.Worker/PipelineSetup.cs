@@ -1,0 +1,87 @@
+using CtBone.Store;
+using Hangfire;
+using Hangfire.PostgreSql;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace CtBone.Worker;
+
+/// <summary>
+/// How the API, the worker and <c>serve</c> put the pipeline together. The storage choice is the one decision: SQLite
+/// and in-memory jobs on one machine, or PostgreSQL for both when a connection string is given.
+/// </summary>
+public static class PipelineSetup
+{
+    /// <summary>Options from configuration, checked when the host starts: a bad value stops it with the setting's name.</summary>
+    public static ServiceOptions AddServiceOptions(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<ServiceOptions>().Bind(configuration.GetSection(ServiceOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        return configuration.GetSection(ServiceOptions.Section).Get<ServiceOptions>() ?? new ServiceOptions();
+    }
+
+    /// <summary>The findings database and job storage every process of the service shares.</summary>
+    public static IServiceCollection AddStoreAndJobs(this IServiceCollection services, ServiceOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton(options.UsesPostgreSql ? FindingsDatabase.PostgreSql(options.PostgreSql!) : FindingsDatabase.Sqlite(options.DatabasePath));
+        services.AddSingleton<AnalysisStore>();
+        services.AddSingleton<ApiKeyStore>();
+        services.AddSingleton<AuditLog>();
+        services.AddSingleton<SourcePositions>();
+        services.AddHangfire(configuration =>
+        {
+            configuration.SetDataCompatibilityLevel(CompatibilityLevel.Version_180).UseSimpleAssemblyNameTypeSerializer().UseRecommendedSerializerSettings();
+            if (options.UsesPostgreSql)
+            {
+                configuration.UsePostgreSqlStorage(
+                    connection => connection.UseNpgsqlConnection(options.PostgreSql),
+                    new PostgreSqlStorageOptions { PrepareSchemaIfNecessary = true, QueuePollInterval = TimeSpan.FromSeconds(1) });
+            }
+            else
+            {
+                configuration.UseInMemoryStorage();
+            }
+        });
+        return services;
+    }
+
+    /// <summary>A Hangfire server that runs analyses: what <c>ctbone worker</c> is, and half of <c>ctbone serve</c>.</summary>
+    public static IServiceCollection AddAnalysisWorker(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<WorkerOptions>().Bind(configuration.GetSection(WorkerOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<AnalysisProcess>();
+        services.AddSingleton<IStudyFetcher, StoredFilesFetcher>();
+        services.AddHttpClient<FindingsPoster>(http => http.Timeout = TimeSpan.FromMinutes(2));
+        services.AddTransient<StudyAnalysisJob>();
+        var worker = configuration.GetSection(WorkerOptions.Section).Get<WorkerOptions>() ?? new WorkerOptions();
+        services.AddHangfireServer(server =>
+        {
+            server.WorkerCount = worker.Concurrency;
+            server.Queues = [StudyAnalysisJob.Queue];
+            server.ServerName = StudyAnalysisJob.WorkerName;
+            server.ShutdownTimeout = TimeSpan.FromSeconds(5);
+        });
+        return services;
+    }
+
+    /// <summary>Where studies come in: the queue, the held-files area and the inbox, plus re-enqueueing after a crash. One process per site runs these.</summary>
+    public static IServiceCollection AddStudySources(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<InboxOptions>().Bind(configuration.GetSection(InboxOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<StudyIntake>();
+        services.AddSingleton<HeldStudies>();
+        services.AddHostedService<UnfinishedWork>();
+        services.AddHostedService<InboxWatcher>();
+        return services;
+    }
+
+    /// <summary>Creates the findings tables before anything serves; every process may run it.</summary>
+    public static async Task PrepareDatabaseAsync(this IServiceProvider services, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        await services.GetRequiredService<FindingsDatabase>().MigrateAsync(cancellationToken).ConfigureAwait(false);
+        _ = services.GetRequiredService<IOptions<ServiceOptions>>().Value;
+    }
+}

@@ -1,0 +1,58 @@
+using CtBone.Store;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace CtBone.Worker;
+
+/// <summary>
+/// Enqueues again what a dead process left: at start, and then every lease period for workers that died since. With
+/// in-memory job storage (one machine) the whole queue died with the process, so every queued and running analysis is
+/// enqueued at start; with PostgreSQL the queue survives and only analyses whose worker stopped renewing are taken.
+/// </summary>
+public sealed partial class UnfinishedWork(
+    AnalysisStore store, StudyIntake intake, IOptions<ServiceOptions> service, IOptions<WorkerOptions> worker, ILogger<UnfinishedWork> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var inMemory = !service.Value.UsesPostgreSql;
+        if (inMemory)
+        {
+            await store.RequeueRunningAsync(stoppingToken).ConfigureAwait(false);
+        }
+
+        await EnqueueAsync(includeQueued: inMemory, stoppingToken).ConfigureAwait(false);
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(worker.Value.LeaseSeconds));
+        while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
+        {
+            await EnqueueAsync(includeQueued: false, stoppingToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task EnqueueAsync(bool includeQueued, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var ids = await store.UnfinishedAsync(includeQueued, cancellationToken).ConfigureAwait(false);
+            foreach (var id in ids)
+            {
+                intake.Enqueue(id);
+            }
+
+            if (ids.Count > 0)
+            {
+                LogEnqueued(logger, ids.Count);
+            }
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            LogFailed(logger, e.GetType().Name, e.Message);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "enqueued {Count} unfinished analyses again")]
+    private static partial void LogEnqueued(ILogger logger, int count);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "could not look for unfinished analyses: {Error}: {Message}")]
+    private static partial void LogFailed(ILogger logger, string error, string message);
+}
