@@ -1,0 +1,297 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json;
+
+namespace CtBone.Service.Tests;
+
+/// <summary>
+/// <c>ctbone serve</c> as a site runs it: its own process on a free loopback port, with a data folder of the test's
+/// own. Settings that make tests quick (short quiet time, short leases) come in as environment variables, as a site
+/// would set them. The process' output is kept to check that no PHI reaches the log.
+/// </summary>
+internal sealed class ServiceProcess : IAsyncDisposable
+{
+    private readonly StringBuilder _log = new();
+    private readonly Dictionary<string, string> _environment;
+    private readonly string[] _extraArguments;
+    private Process? _process;
+
+    private ServiceProcess(string dataDirectory, Dictionary<string, string> environment, string[] extraArguments)
+    {
+        DataDirectory = dataDirectory;
+        _environment = environment;
+        _extraArguments = extraArguments;
+        Port = FreePort();
+    }
+
+    public string DataDirectory { get; }
+
+    public string InboxDirectory => Path.Combine(DataDirectory, "inbox");
+
+    public int Port { get; }
+
+    public Uri BaseAddress => new($"http://127.0.0.1:{Port}");
+
+    public string AdminKey { get; private set; } = string.Empty;
+
+    public string Log
+    {
+        get
+        {
+            lock (_log)
+            {
+                return _log.ToString();
+            }
+        }
+    }
+
+    public int? ProcessId => _process?.Id;
+
+    public static string RepositoryRoot { get; } = FindRoot();
+
+    public static string TestDicoms(string study) => Path.Combine(RepositoryRoot, "test-dicoms", study);
+
+    /// <summary>Starts a service on a new data folder and waits until it is ready.</summary>
+    public static async Task<ServiceProcess> StartAsync(Dictionary<string, string>? environment = null, params string[] extraArguments)
+    {
+        var data = Path.Combine(Path.GetTempPath(), "ctbone-service-" + Guid.NewGuid().ToString("N")[..12]);
+        var defaults = new Dictionary<string, string>
+        {
+            ["CtBone__Inbox__QuietSeconds"] = "1",
+            ["CtBone__Inbox__PollSeconds"] = "0.3",
+            ["CtBone__Worker__LeaseSeconds"] = "6",
+            ["CtBone__Worker__HeartbeatSeconds"] = "1",
+        };
+        foreach (var (key, value) in environment ?? [])
+        {
+            defaults[key] = value;
+        }
+
+        var service = new ServiceProcess(data, defaults, extraArguments);
+        await service.RestartAsync();
+        return service;
+    }
+
+    /// <summary>Starts the process (again) on the same data folder and port.</summary>
+    public async Task RestartAsync()
+    {
+        var start = Start("serve", "--data", DataDirectory, "--urls", BaseAddress.ToString().TrimEnd('/'));
+        foreach (var argument in _extraArguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        foreach (var (key, value) in _environment)
+        {
+            start.Environment[key] = value;
+        }
+
+        _process = Process.Start(start)!;
+        _process.OutputDataReceived += (_, e) => Append(e.Data);
+        _process.ErrorDataReceived += (_, e) => Append(e.Data);
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+        await WaitUntilReadyAsync();
+        AdminKey = (await File.ReadAllTextAsync(Path.Combine(DataDirectory, "admin.key"))).Trim();
+    }
+
+    /// <summary>Runs ctbone once with the given arguments, to completion: exit code and both outputs.</summary>
+    public static async Task<(int ExitCode, string Output)> RunOnceAsync(Dictionary<string, string> environment, params string[] args)
+    {
+        var start = Start(args);
+        foreach (var (key, value) in environment)
+        {
+            start.Environment[key] = value;
+        }
+
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(1));
+        await process.WaitForExitAsync(timeout.Token);
+        return (process.ExitCode, await stdout + await stderr);
+    }
+
+    /// <summary>SIGKILL, as a crash or the OOM killer would: no shutdown code runs.</summary>
+    public async Task KillAsync()
+    {
+        if (_process is { HasExited: false } process)
+        {
+            process.Kill(entireProcessTree: false);
+            await process.WaitForExitAsync();
+        }
+    }
+
+    /// <summary>A client that presents the key as a bearer token (no key: anonymous).</summary>
+    public HttpClient Client(string? key = null)
+    {
+        var client = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
+        if (key is not null)
+        {
+            client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
+        }
+
+        return client;
+    }
+
+    /// <summary>A named key with a role, made through the admin API.</summary>
+    public async Task<string> CreateKeyAsync(string role, string name)
+    {
+        using var admin = Client(AdminKey);
+        using var response = await admin.PostAsJsonAsync("/api/keys", new { name, role });
+        response.EnsureSuccessStatusCode();
+        return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("key").GetString()!;
+    }
+
+    /// <summary>Polls an analysis until it is final (200) and returns its document.</summary>
+    public async Task<JsonElement> WaitForResultAsync(string key, string href, TimeSpan timeout)
+    {
+        using var client = Client(key);
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            using var response = await client.GetAsync(href);
+            if (response.StatusCode == HttpStatusCode.OK)
+            {
+                return await response.Content.ReadFromJsonAsync<JsonElement>();
+            }
+
+            Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"{href} still {(await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("state")} after {timeout}\n{Log}");
+            }
+
+            await Task.Delay(250);
+        }
+    }
+
+    /// <summary>Polls the list until it holds <paramref name="count"/> analyses in a final state, and returns them.</summary>
+    public async Task<List<JsonElement>> WaitForFinishedAsync(string key, int count, TimeSpan timeout, string query = "all=true")
+    {
+        using var client = Client(key);
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            var list = await client.GetFromJsonAsync<JsonElement>("/api/analyses?pageSize=200&" + query);
+            var items = list.GetProperty("items").EnumerateArray().ToList();
+            if (items.Count >= count && items.All(i => i.GetProperty("state").GetString() is "completed" or "rejected" or "failed"))
+            {
+                return items;
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"{items.Count} analyses, states {string.Join(",", items.Select(i => i.GetProperty("state").GetString()))}, after {timeout}\n{Log}");
+            }
+
+            await Task.Delay(250);
+        }
+    }
+
+    /// <summary>Copies a folder into the inbox as one drop, the way a PACS export or a user's copy would arrive.</summary>
+    public void Drop(string sourceFolder, string dropName)
+    {
+        var target = Path.Combine(InboxDirectory, dropName);
+        foreach (var file in Directory.GetFiles(sourceFolder, "*", SearchOption.AllDirectories))
+        {
+            var to = Path.Combine(target, Path.GetRelativePath(sourceFolder, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(to)!);
+            File.Copy(file, to);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await KillAsync();
+        _process?.Dispose();
+        try
+        {
+            Directory.Delete(DataDirectory, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+
+    private static ProcessStartInfo Start(params string[] args)
+    {
+        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "ctbone.dll"));
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        return start;
+    }
+
+    private async Task WaitUntilReadyAsync()
+    {
+        using var client = Client();
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (DateTime.UtcNow < deadline)
+        {
+            if (_process!.HasExited)
+            {
+                throw new InvalidOperationException($"ctbone serve exited with {_process.ExitCode}:\n{Log}");
+            }
+
+            try
+            {
+                using var response = await client.GetAsync("/health/ready");
+                if (response.IsSuccessStatusCode && File.Exists(Path.Combine(DataDirectory, "admin.key")))
+                {
+                    return;
+                }
+            }
+            catch (HttpRequestException)
+            {
+            }
+
+            await Task.Delay(200);
+        }
+
+        throw new TimeoutException("ctbone serve did not become ready:\n" + Log);
+    }
+
+    private void Append(string? line)
+    {
+        if (line is not null)
+        {
+            lock (_log)
+            {
+                _log.AppendLine(line);
+            }
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private static string FindRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "CtBone.sln")))
+            {
+                return dir.FullName;
+            }
+        }
+
+        throw new InvalidOperationException("CtBone.sln not found above " + AppContext.BaseDirectory);
+    }
+}
