@@ -66,6 +66,47 @@ public sealed class PipelineTests
         Assert.Single(Directory.GetDirectories(Path.Combine(service.DataDirectory, "processed"), "*-duplicate-of-" + all[0].GetProperty("id").GetString()));
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Inbox_WhenStudyResentWithMoreSlices_TheResultFromMoreSlicesIsTheOneCurrent(bool shorterFirst)
+    {
+        await using var service = await ServiceProcess.StartAsync();
+        var viewer = await service.CreateKeyAsync("viewer", "dr viewer");
+        var truth = Truth("standard");
+        var series = Path.Combine(ServiceProcess.TestDicoms("standard"), truth.GetProperty("series").EnumerateArray()
+            .First(s => s.GetProperty("isPrimary").GetBoolean()).GetProperty("folder").GetString()!);
+        var files = Directory.GetFiles(series).Order(StringComparer.Ordinal).ToArray();
+        var shorter = Path.Combine(Path.GetTempPath(), "ctbone-shorter-" + Guid.NewGuid().ToString("N")[..8]);
+        Directory.CreateDirectory(shorter);
+        foreach (var file in files.Take(files.Length - 8))
+        {
+            File.Copy(file, Path.Combine(shorter, Path.GetFileName(file)));
+        }
+
+        service.Drop(shorterFirst ? shorter : series, "first");
+        await service.WaitForFinishedAsync(viewer, 1, s_analysisTimeout);
+        service.Drop(shorterFirst ? series : shorter, "second");
+        var both = await service.WaitForFinishedAsync(viewer, 2, s_analysisTimeout);
+        Directory.Delete(shorter, recursive: true);
+
+        var results = new List<JsonElement>();
+        foreach (var item in both)
+        {
+            results.Add(await service.WaitForResultAsync(viewer, item.GetProperty("href").GetString()!, s_analysisTimeout));
+        }
+
+        var full = results.Single(r => r.GetProperty("instanceCount").GetInt32() == files.Length);
+        var partial = results.Single(r => r.GetProperty("instanceCount").GetInt32() == files.Length - 8);
+        Assert.All(results, r => Assert.Equal("completed", r.GetProperty("state").GetString()));
+        Assert.Equal(full.GetProperty("seriesInstanceUid").GetString(), partial.GetProperty("seriesInstanceUid").GetString());
+        Assert.True(full.GetProperty("isCurrent").GetBoolean());
+        Assert.False(partial.GetProperty("isCurrent").GetBoolean());
+        Assert.Equal(full.GetProperty("id").GetString(), partial.GetProperty("supersededBy").GetString());
+        var current = await service.WaitForFinishedAsync(viewer, 1, s_analysisTimeout, query: "all=false");
+        Assert.Equal(full.GetProperty("id").GetString(), Assert.Single(current).GetProperty("id").GetString());
+    }
+
     [Fact]
     public async Task Upload_WhenStudyPostedAsMultipartRelated_202WithLocationThen200WithFindings()
     {
