@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using CtBone.Core.Series;
 using CtBone.Dicom.Isolation;
 using CtBone.Dicom.Tests.TestSupport;
+using CtBone.TestSupport;
 
 namespace CtBone.Dicom.Tests.BadInput;
 
@@ -99,7 +100,7 @@ public sealed class BadInputTests : IDisposable
         var good = WriteGoodSeries();
         var bad = good[9].FilePath;
         var compressed = bad + ".compressed";
-        ExternalTool.Run(encoder, [.. options, bad, compressed]);
+        ExternalProgram.Run(encoder, [.. options, bad, compressed]);
         File.Move(compressed, bad, overwrite: true);
         Truncate(bad, 100);
 
@@ -117,7 +118,7 @@ public sealed class BadInputTests : IDisposable
         // gave HU 0..71 instead of 0..93); only the fragment check notices.
         var good = WriteGoodSeries(slices: 1);
         var lossless = _folder.File("jpeg-lossless.dcm");
-        ExternalTool.Run("dcmcjpeg", [good[0].FilePath, lossless]);
+        ExternalProgram.Run("dcmcjpeg", [good[0].FilePath, lossless]);
         Assert.Equal(good[0].Hu, DicomImageFile.ReadHu(lossless).Hu);
 
         foreach (var cut in s_compressedCuts)

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using CtBone.Core.Series;
 using CtBone.Dicom.Isolation;
 using CtBone.Dicom.Tests.TestSupport;
+using CtBone.TestSupport;
 
 namespace CtBone.Dicom.Tests.Isolation;
 

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using CtBone.Dicom.Tests.TestSupport;
+using CtBone.TestSupport;
 
 namespace CtBone.Dicom.Tests.Reading;
 

@@ -4,6 +4,7 @@ using CtBone.Core.Series;
 using CtBone.Dicom.Tests.TestSupport;
 using CtBone.Dicom.Tests.Writing;
 using CtBone.Dicom.Writing;
+using CtBone.TestSupport;
 
 namespace CtBone.Dicom.Tests.Reading;
 

@@ -1,6 +1,7 @@
 using CtBone.Core.Series;
 using CtBone.Core.Volumes;
 using CtBone.Dicom.Tests.TestSupport;
+using CtBone.TestSupport;
 
 namespace CtBone.Dicom.Tests.Reading;
 

@@ -3,6 +3,7 @@ using CtBone.Core.Series;
 using CtBone.Dicom.Isolation;
 using CtBone.Dicom.Tests.TestSupport;
 using CtBone.Dicom.Writing;
+using CtBone.TestSupport;
 
 namespace CtBone.Dicom.Tests.RoundTrip;
 

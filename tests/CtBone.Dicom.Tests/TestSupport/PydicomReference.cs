@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using System.Text.Json;
+using CtBone.TestSupport;
 
 namespace CtBone.Dicom.Tests.TestSupport;
 
@@ -58,10 +59,10 @@ public sealed class PydicomReference : IDisposable
     public PydicomReference(IEnumerable<string> files)
     {
         var list = files.ToList();
-        var script = Path.Combine(RealFiles.RepositoryRoot(), "tests", "tools", "pydicom_hu.py");
+        var script = Path.Combine(RepositoryFolder.Root, "tests", "tools", "pydicom_hu.py");
 
         // -W ignore: pydicom warns on stderr about MR_small_padded's spare bytes, which is expected.
-        ExternalTool.Run(Python, ["-W", "ignore", script, _output.Path, .. list], TimeSpan.FromMinutes(2));
+        ExternalProgram.Run(Python, ["-W", "ignore", script, _output.Path, .. list], TimeSpan.FromMinutes(2));
         using var manifest = JsonDocument.Parse(System.IO.File.ReadAllBytes(_output.File("manifest.json")));
         PydicomVersion = manifest.RootElement.GetProperty("pydicom").GetString() ?? "?";
         _files = manifest.RootElement.GetProperty("files")

@@ -17,18 +17,4 @@ public static class RealFiles
             : null;
         return found ?? throw new FileNotFoundException("CT-MONO2-16-ankle.dcm not found: install octave-dicom (.ci/setup)");
     }
-
-    /// <summary>The repository root: the folder above the test output that holds CtBone.sln.</summary>
-    public static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "CtBone.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new DirectoryNotFoundException("CtBone.sln not found above " + AppContext.BaseDirectory);
-    }
 }

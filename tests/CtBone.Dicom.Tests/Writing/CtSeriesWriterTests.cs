@@ -4,6 +4,7 @@ using CtBone.Core.Volumes;
 using CtBone.Dicom.Tests.TestSupport;
 using CtBone.Dicom.Writing;
 using CtBone.Core.Series;
+using CtBone.TestSupport;
 
 namespace CtBone.Dicom.Tests.Writing;
 

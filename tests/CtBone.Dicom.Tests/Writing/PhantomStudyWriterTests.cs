@@ -1,6 +1,7 @@
 using CtBone.Core.Phantoms;
 using CtBone.Dicom.Tests.TestSupport;
 using CtBone.Dicom.Writing;
+using CtBone.TestSupport;
 
 namespace CtBone.Dicom.Tests.Writing;
 
@@ -143,7 +144,7 @@ public sealed class ExternalReaderTests(ExternalReaderFixture fixture) : IClassF
     {
         var all = fixture.Written.Values.Concat(fixture.WrittenWithSlope.Values).SelectMany(w => w.Paths).ToList();
 
-        var output = ExternalTool.Run("dcmdump", ["-q", .. all], TimeSpan.FromMinutes(1));
+        var output = ExternalProgram.Run("dcmdump", ["-q", .. all], TimeSpan.FromMinutes(1));
 
         Assert.DoesNotContain("E:", output, StringComparison.Ordinal);
     }
