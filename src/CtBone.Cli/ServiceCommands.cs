@@ -259,6 +259,9 @@ internal static class ServiceCommands
         logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         logging.AddFilter("Microsoft.Extensions.Http", LogLevel.Warning);
         logging.AddFilter("System.Net.Http", LogLevel.Warning);
+        // A refused configuration is reported once, as a usage error naming the setting, not as a stack trace.
+        logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.Critical);
+        logging.AddFilter("Microsoft.AspNetCore.DataProtection", LogLevel.Error);
         logging.AddSimpleConsole(console => console.SingleLine = true);
     }
 }

@@ -62,6 +62,20 @@ public sealed class OrthancClient
         });
     }
 
+    /// <summary>The Orthanc id of the study with this StudyInstanceUID (<c>/tools/lookup</c>); null when Orthanc does not hold it.</summary>
+    public async Task<string?> LookupStudyAsync(string studyInstanceUid, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(studyInstanceUid);
+        using var request = _http.Request(HttpMethod.Post, "tools/lookup");
+        request.Content = new StringContent(studyInstanceUid);
+        using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseContentRead, cancellationToken).ConfigureAwait(false);
+        using var json = await PacsHttp.ReadJsonAsync(response, PacsHttp.Describe(request), cancellationToken).ConfigureAwait(false);
+        return Read("the lookup of a StudyInstanceUID", () => json.RootElement.EnumerateArray()
+            .Where(match => Text(match, "Type") == "Study")
+            .Select(match => OrthancId(Text(match, "ID")))
+            .FirstOrDefault());
+    }
+
     /// <summary>
     /// Writes each instance file of the study (of the series <paramref name="seriesFilter"/> keeps) into
     /// <paramref name="targetDirectory"/> as <c>{Orthanc instance id}.dcm</c>, as Orthanc stores it. Files appear only

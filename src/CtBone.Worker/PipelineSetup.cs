@@ -53,6 +53,9 @@ public static class PipelineSetup
         services.AddOptions<WorkerOptions>().Bind(configuration.GetSection(WorkerOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<AnalysisProcess>();
         services.AddSingleton<IStudyFetcher, StoredFilesFetcher>();
+        services.AddSingleton<IStudyFetcher, OrthancFetcher>();
+        services.AddSingleton<IStudyFetcher, DicomWebFetcher>();
+        AddPacs(services, configuration);
         services.AddHttpClient<FindingsPoster>(http => http.Timeout = TimeSpan.FromMinutes(2));
         services.AddTransient<StudyAnalysisJob>();
         var worker = configuration.GetSection(WorkerOptions.Section).Get<WorkerOptions>() ?? new WorkerOptions();
@@ -74,7 +77,17 @@ public static class PipelineSetup
         services.AddSingleton<HeldStudies>();
         services.AddHostedService<UnfinishedWork>();
         services.AddHostedService<InboxWatcher>();
+        services.AddHostedService<OrthancChangeFeed>();
+        services.AddHostedService<DicomWebPoller>();
+        AddPacs(services, configuration);
         return services;
+    }
+
+    private static void AddPacs(IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<OrthancOptions>().Bind(configuration.GetSection(OrthancOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<DicomWebOptions>().Bind(configuration.GetSection(DicomWebOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddHttpClient(PacsSettings.HttpClientName, http => http.Timeout = TimeSpan.FromMinutes(10));
     }
 
     /// <summary>Creates the findings tables before anything serves; every process may run it.</summary>

@@ -51,9 +51,7 @@ internal sealed class ServiceProcess : IAsyncDisposable
 
     public int? ProcessId => _process?.Id;
 
-    public static string RepositoryRoot { get; } = FindRoot();
-
-    public static string TestDicoms(string study) => Path.Combine(RepositoryRoot, "test-dicoms", study);
+    public static string TestDicoms(string study) => CtBone.TestSupport.RepositoryFolder.TestDicoms(study);
 
     /// <summary>Starts a service on a new data folder and waits until it is ready.</summary>
     public static async Task<ServiceProcess> StartAsync(Dictionary<string, string>? environment = null, params string[] extraArguments)
@@ -280,18 +278,5 @@ internal sealed class ServiceProcess : IAsyncDisposable
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
         return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
-    private static string FindRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "CtBone.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("CtBone.sln not found above " + AppContext.BaseDirectory);
     }
 }
