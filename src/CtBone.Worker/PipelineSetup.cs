@@ -65,6 +65,8 @@ public static class PipelineSetup
             server.Queues = [StudyAnalysisJob.Queue];
             server.ServerName = StudyAnalysisJob.WorkerName;
             server.ShutdownTimeout = TimeSpan.FromSeconds(5);
+            // Retries after a transient fault are scheduled jobs; Hangfire's default 15 s look-up would add to every delay.
+            server.SchedulePollingInterval = TimeSpan.FromSeconds(2);
         });
         return services;
     }
