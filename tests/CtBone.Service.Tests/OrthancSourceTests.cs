@@ -56,6 +56,32 @@ public sealed class OrthancSourceTests
     }
 
     [Fact]
+    public async Task LuaRecipe_WhenStudyBecomesStable_OrthancPostsItAndCtBoneAnalysesIt()
+    {
+        await using var service = ServiceProcess.Create(new Dictionary<string, string> { ["CtBone__Orthanc__PollSeconds"] = "3600" });
+        using var folder = new TempFolder();
+        var keyFile = folder.File("ingest.key");
+        await using var orthanc = await OrthancServer.StartAsync(new OrthancServerOptions
+        {
+            LuaScripts = [Path.Combine(RepositoryFolder.Root, "docker", "orthanc", "ctbone.lua")],
+            Environment = new Dictionary<string, string> { ["CTBONE_URL"] = service.BaseAddress.ToString().TrimEnd('/'), ["CTBONE_INGEST_KEY_FILE"] = keyFile },
+        });
+        service.SetEnvironment("CtBone__Orthanc__Url", orthanc.BaseUri.ToString());
+        await service.RestartAsync();
+        await File.WriteAllTextAsync(keyFile, await service.CreateKeyAsync("ingest", "orthanc lua") + "\n");
+        var viewer = await service.CreateKeyAsync("viewer", "dr viewer");
+
+        await orthanc.StoreWithStorescuAsync(RepositoryFolder.TestDicoms("screws-l4-l5"));
+        var item = Assert.Single(await service.WaitForFinishedAsync(viewer, 1, s_timeout));
+        var result = await service.WaitForResultAsync(viewer, item.GetProperty("href").GetString()!, s_timeout);
+
+        Assert.Equal("completed", result.GetProperty("state").GetString());
+        Assert.Equal("orthanc", result.GetProperty("sourceKind").GetString());
+        Assert.Equal(PipelineTests.Truth("screws-l4-l5").GetProperty("studyInstanceUid").GetString(), result.GetProperty("sourceRef").GetString());
+        Assert.DoesNotContain(result.GetProperty("findings").GetProperty("study").GetProperty("patientName").GetString()!, orthanc.LogTail(400), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task DicomWeb_WhenStudyArrivesInThePacs_QidoFindsItAndWadoFetchesIt()
     {
         await using var orthanc = await OrthancServer.StartAsync();

@@ -56,6 +56,14 @@ internal sealed class ServiceProcess : IAsyncDisposable
     /// <summary>Starts a service on a new data folder and waits until it is ready.</summary>
     public static async Task<ServiceProcess> StartAsync(Dictionary<string, string>? environment = null, params string[] extraArguments)
     {
+        var service = Create(environment, extraArguments);
+        await service.RestartAsync();
+        return service;
+    }
+
+    /// <summary>A service whose port and data folder are chosen but which is not started yet (<see cref="RestartAsync"/> starts it).</summary>
+    public static ServiceProcess Create(Dictionary<string, string>? environment = null, params string[] extraArguments)
+    {
         var data = Path.Combine(Path.GetTempPath(), "ctbone-service-" + Guid.NewGuid().ToString("N")[..12]);
         var defaults = new Dictionary<string, string>
         {
@@ -69,10 +77,11 @@ internal sealed class ServiceProcess : IAsyncDisposable
             defaults[key] = value;
         }
 
-        var service = new ServiceProcess(data, defaults, extraArguments);
-        await service.RestartAsync();
-        return service;
+        return new ServiceProcess(data, defaults, extraArguments);
     }
+
+    /// <summary>Sets an environment variable for the next start.</summary>
+    public void SetEnvironment(string name, string value) => _environment[name] = value;
 
     /// <summary>Starts the process (again) on the same data folder and port.</summary>
     public async Task RestartAsync()

@@ -21,6 +21,12 @@ public sealed class OrthancServerOptions
     public int StableAgeSeconds { get; init; } = 2;
 
     public TimeSpan StartTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Lua scripts Orthanc runs (its LuaScripts setting), e.g. docker/orthanc/ctbone.lua.</summary>
+    public IReadOnlyList<string> LuaScripts { get; init; } = [];
+
+    /// <summary>Environment variables for the Orthanc process, which its Lua scripts can read.</summary>
+    public IReadOnlyDictionary<string, string> Environment { get; init; } = new Dictionary<string, string>();
 }
 
 /// <summary>What a <see cref="OrthancServer.StoreWithStorescuAsync"/> call sent.</summary>
@@ -91,7 +97,7 @@ public sealed class OrthancServer : IAsyncDisposable
         start.ArgumentList.Add(configPath);
         start.ArgumentList.Add("--logfile=" + Path.Combine(folder, "orthanc.log"));
         start.ArgumentList.Add("--no-jobs");
-        foreach (var (name, value) in s_dcmtkEnvironment)
+        foreach (var (name, value) in s_dcmtkEnvironment.Concat(options.Environment))
         {
             start.Environment[name] = value;
         }
@@ -242,6 +248,7 @@ public sealed class OrthancServer : IAsyncDisposable
         ["SaveJobs"] = false,
         ["Plugins"] = new JsonArray(options.DicomWebPlugin),
         ["DicomWeb"] = new JsonObject { ["Enable"] = true, ["Root"] = "/dicom-web/" },
+        ["LuaScripts"] = new JsonArray([.. options.LuaScripts.Select(script => (JsonNode?)JsonValue.Create(script))]),
     };
 #pragma warning restore CA1507
 
