@@ -25,6 +25,8 @@ public static partial class AnalysisEndpoints
     private const long MaxImageBytes = 16 << 20;
     private const int MaxImages = 64;
 
+    private static readonly string[] s_listParameters = ["flagged", "category", "state", "from", "to", "patient", "accession", "all", "page", "pageSize"];
+
     public static IEndpointRouteBuilder MapAnalyses(this IEndpointRouteBuilder routes)
     {
         var analyses = routes.MapGroup("/api/analyses").WithTags("analyses");
@@ -177,7 +179,7 @@ public static partial class AnalysisEndpoints
 
         var page = await store.ListAsync(query, context.RequestAborted).ConfigureAwait(false);
         var shown = string.Join(',', page.Items.Select(i => i.Id));
-        await audit.RecordAsync(context, "analyses.list", "analyses" + context.Request.QueryString.Value, $"{page.Items.Count} of {page.Total}: {shown}").ConfigureAwait(false);
+        await audit.RecordAsync(context, "analyses.list", "analyses", $"filters: {AuditedFilters(q)}; {page.Items.Count} of {page.Total}: {shown}").ConfigureAwait(false);
         return Results.Json(new AnalysisList([.. page.Items.Select(AnalysisListItem.From)], page.Total, page.Page, page.PageSize), CtBoneJson.Options);
     }
 
@@ -274,6 +276,15 @@ public static partial class AnalysisEndpoints
 
         return Results.Json(new { id, state = AnalysisStore.Text(recorded.Record.State), recorded.WasAlreadyFinal, recorded.Record.IsCurrent }, CtBoneJson.Options);
     }
+
+    /// <summary>
+    /// The list's filters as the audit log keeps them: which were used, with the values of those that identify a patient
+    /// (patient, accession) left out; the ids shown say whose data was read. Unknown parameters are not repeated.
+    /// </summary>
+    private static string AuditedFilters(IQueryCollection query) => string.Join('&', query.Keys
+        .Where(key => s_listParameters.Contains(key, StringComparer.OrdinalIgnoreCase))
+        .Order(StringComparer.OrdinalIgnoreCase)
+        .Select(key => key.Equals("patient", StringComparison.OrdinalIgnoreCase) || key.Equals("accession", StringComparison.OrdinalIgnoreCase) ? key + "=*" : $"{key}={query[key]}"));
 
     private static ReadOnlySpan<byte> PngSignature => [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A];
 
