@@ -120,7 +120,7 @@ public sealed class ApiAnalysisLifecycleTests(ApiAnalysisLifecycleTests.Fixture 
         using var refused = await admin.SendAsync(tooLarge);
 
         Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
-        await Problem.AssertAsync(refused, HttpStatusCode.RequestEntityTooLarge);
+        await Problem.AssertAsync(refused, HttpStatusCode.RequestEntityTooLarge, "larger than this route takes");
         var id = (await accepted.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
         var result = await fixture.Service.WaitForResultAsync(fixture.ViewerKey, "/api/analyses/" + id, TimeSpan.FromSeconds(60));
         Assert.Equal("rejected", result.GetProperty("state").GetString());

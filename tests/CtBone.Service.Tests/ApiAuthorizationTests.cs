@@ -99,7 +99,7 @@ public sealed class ApiAuthorizationTests(ApiAuthorizationTests.Fixture fixture)
                 }
                 else
                 {
-                    await Problem.AssertAsync(response, HttpStatusCode.Unauthorized);
+                    await Problem.AssertAsync(response, HttpStatusCode.Unauthorized, "present an API key");
                 }
 
                 seen.Add(route.Name);
@@ -130,7 +130,7 @@ public sealed class ApiAuthorizationTests(ApiAuthorizationTests.Fixture fixture)
                 }
                 else
                 {
-                    await Problem.AssertAsync(response, HttpStatusCode.Forbidden);
+                    await Problem.AssertAsync(response, HttpStatusCode.Forbidden, "role may not use this route");
                 }
 
                 calls++;
@@ -149,7 +149,7 @@ public sealed class ApiAuthorizationTests(ApiAuthorizationTests.Fixture fixture)
 
         using var response = await client.SendAsync(request);
 
-        await Problem.AssertAsync(response, HttpStatusCode.Unauthorized);
+        await Problem.AssertAsync(response, HttpStatusCode.Unauthorized, "present an API key");
         Assert.Null(response.Headers.Location);
     }
 

@@ -143,6 +143,28 @@ public sealed class ApiProblemTests(ApiProblemTests.Fixture fixture) : IClassFix
     }
 
     [Theory]
+    [InlineData("POST", "/api/keys", "application/json", "{\"name\": \"x\", \"role\": ", HttpStatusCode.BadRequest, "request body")]
+    [InlineData("POST", "/api/keys", "application/json", "", HttpStatusCode.BadRequest, "not provided from body")]
+    [InlineData("POST", "/api/keys", "text/plain", "name=x", HttpStatusCode.UnsupportedMediaType, "application/json")]
+    [InlineData("GET", "/api/audit?limit=lotsQ7", null, null, HttpStatusCode.BadRequest, "limit")]
+    public async Task AdminRoutes_WhenTheFrameworkCannotBindTheRequest_ProblemSayingWhatAndNothingLogged(
+        string method, string path, string? contentType, string? body, HttpStatusCode status, string detail)
+    {
+        using var admin = fixture.Client(fixture.AdminKey);
+        using var request = new HttpRequestMessage(new HttpMethod(method), path);
+        if (body is not null)
+        {
+            request.Content = new StringContent(body, Encoding.UTF8, contentType!);
+        }
+
+        using var response = await admin.SendAsync(request);
+
+        await Problem.AssertAsync(response, status, detail);
+        Assert.DoesNotContain("lotsQ7", fixture.Service.Log, StringComparison.Ordinal);
+        Assert.DoesNotContain("BadHttpRequestException", fixture.Service.Log, StringComparison.Ordinal);
+    }
+
+    [Theory]
     [InlineData("DELETE", "/api/analyses", HttpStatusCode.MethodNotAllowed)]
     [InlineData("GET", "/api/nothing-here", HttpStatusCode.NotFound)]
     public async Task UnknownRouteOrMethod_WhenAuthenticated_ProblemWithoutBodyFromTheHandler(string method, string path, HttpStatusCode status)
