@@ -171,15 +171,9 @@ internal static class ServiceCommands
             await Console.Error.WriteLineAsync($"ctbone: serving on {url}").ConfigureAwait(false);
         }
 
-        try
-        {
-            await Task.Delay(Timeout.Infinite, cancellationToken).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
-        {
-        }
-
-        await host.StopAsync(CancellationToken.None).ConfigureAwait(false);
+        // Until Ctrl+C (the token) or the host's own stop signal: SIGTERM from systemd or docker stop reaches the host
+        // (its console lifetime), not the token, and a wait on the token alone would leave the process serving.
+        await host.WaitForShutdownAsync(cancellationToken).ConfigureAwait(false);
         return CliCommands.Ok;
     }
 
