@@ -2,6 +2,7 @@ using CtBone.Core;
 using CtBone.Store;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Routing;
 
 namespace CtBone.Api;
@@ -16,7 +17,7 @@ public static class AdminEndpoints
     public static IEndpointRouteBuilder MapAdmin(this IEndpointRouteBuilder routes)
     {
         var admin = routes.MapGroup("/api").WithTags("admin").RequireAuthorization(Policies.Admin);
-        admin.MapPost("/keys", async (KeyRequest request, ApiKeyStore keys, CancellationToken cancellationToken) =>
+        admin.MapPost("/keys", async ([FromBody] KeyRequest request, ApiKeyStore keys, CancellationToken cancellationToken) =>
         {
             if (string.IsNullOrWhiteSpace(request.Name) || request.Role is null || !Roles.IsKnown(request.Role))
             {

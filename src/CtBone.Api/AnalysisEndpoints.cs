@@ -25,6 +25,8 @@ public static partial class AnalysisEndpoints
     private const long MaxImageBytes = 16 << 20;
     private const int MaxImages = 64;
 
+    private static readonly string[] s_listParameters = ["flagged", "category", "state", "from", "to", "patient", "accession", "all", "page", "pageSize"];
+
     public static IEndpointRouteBuilder MapAnalyses(this IEndpointRouteBuilder routes)
     {
         var analyses = routes.MapGroup("/api/analyses").WithTags("analyses");
@@ -154,16 +156,16 @@ public static partial class AnalysisEndpoints
         var problems = new List<string>();
         var query = new AnalysisQuery
         {
-            Flagged = Parse<bool>(q["flagged"], bool.TryParse, "flagged", problems),
-            Category = q["category"] is { Count: > 0 } c ? (Enum.TryParse<ScreeningCategory>(c.ToString(), ignoreCase: true, out var cat) ? cat : Invalid<ScreeningCategory>("category", problems)) : null,
-            State = q["state"] is { Count: > 0 } s ? (Enum.TryParse<AnalysisState>(s.ToString(), ignoreCase: true, out var st) ? st : Invalid<AnalysisState>("state", problems)) : null,
-            From = Parse<DateOnly>(q["from"], TryDate, "from", problems),
-            To = Parse<DateOnly>(q["to"], TryDate, "to", problems),
+            Flagged = Parse<bool>(q["flagged"], bool.TryParse, "flagged", problems, "true or false"),
+            Category = Named<ScreeningCategory>(q["category"], "category", problems),
+            State = Named<AnalysisState>(q["state"], "state", problems),
+            From = Parse<DateOnly>(q["from"], TryDate, "from", problems, "a study date, yyyy-MM-dd"),
+            To = Parse<DateOnly>(q["to"], TryDate, "to", problems, "a study date, yyyy-MM-dd"),
             Patient = q["patient"].ToString() is { Length: > 0 } p ? p : null,
             Accession = q["accession"].ToString() is { Length: > 0 } a ? a : null,
-            CurrentOnly = Parse<bool>(q["all"], bool.TryParse, "all", problems) != true,
-            Page = Parse<int>(q["page"], int.TryParse, "page", problems) ?? 1,
-            PageSize = Parse<int>(q["pageSize"], int.TryParse, "pageSize", problems) ?? 50,
+            CurrentOnly = Parse<bool>(q["all"], bool.TryParse, "all", problems, "true or false") != true,
+            Page = Parse<int>(q["page"], int.TryParse, "page", problems, "a whole number") ?? 1,
+            PageSize = Parse<int>(q["pageSize"], int.TryParse, "pageSize", problems, "a whole number") ?? 50,
         };
         if (query.Page < 1 || query.PageSize < 1 || query.PageSize > AnalysisStore.MaxPageSize)
         {
@@ -177,7 +179,7 @@ public static partial class AnalysisEndpoints
 
         var page = await store.ListAsync(query, context.RequestAborted).ConfigureAwait(false);
         var shown = string.Join(',', page.Items.Select(i => i.Id));
-        await audit.RecordAsync(context, "analyses.list", "analyses" + context.Request.QueryString.Value, $"{page.Items.Count} of {page.Total}: {shown}").ConfigureAwait(false);
+        await audit.RecordAsync(context, "analyses.list", "analyses", $"filters: {AuditedFilters(q)}; {page.Items.Count} of {page.Total}: {shown}").ConfigureAwait(false);
         return Results.Json(new AnalysisList([.. page.Items.Select(AnalysisListItem.From)], page.Total, page.Page, page.PageSize), CtBoneJson.Options);
     }
 
@@ -218,7 +220,8 @@ public static partial class AnalysisEndpoints
         }
         catch (JsonException e)
         {
-            return Problems.BadRequest("findings is not a findings document: " + e.Message);
+            // The serializer's message names .NET types; the JSON path is what the sender can act on.
+            return Problems.BadRequest($"findings is not a findings document (JSON with status 'completed', 'rejected' or 'failed' and algorithmVersion); the problem is at {e.Path ?? "$"}");
         }
 
         if (findings is null || string.IsNullOrWhiteSpace(findings.AlgorithmVersion) || !Enum.IsDefined(findings.Status))
@@ -261,12 +264,17 @@ public static partial class AnalysisEndpoints
             images.Add(new KeyImage(file.FileName, png));
         }
 
-        if (await store.GetAsync(id, context.RequestAborted).ConfigureAwait(false) is null)
+        OutcomeRecorded recorded;
+        try
         {
+            recorded = await store.RecordOutcomeAsync(id, findings, JsonSerializer.Serialize(findings, CtBoneJson.Options), images, instanceCount, context.RequestAborted).ConfigureAwait(false);
+        }
+        catch (KeyNotFoundException)
+        {
+            // Looked up inside the store's transaction: no window in which a row deleted after a check becomes a 500.
             return Problems.NotFound($"no analysis {id}");
         }
 
-        var recorded = await store.RecordOutcomeAsync(id, findings, JsonSerializer.Serialize(findings, CtBoneJson.Options), images, instanceCount, context.RequestAborted).ConfigureAwait(false);
         if (!recorded.WasAlreadyFinal)
         {
             held.Archive(recorded.Record);
@@ -275,11 +283,20 @@ public static partial class AnalysisEndpoints
         return Results.Json(new { id, state = AnalysisStore.Text(recorded.Record.State), recorded.WasAlreadyFinal, recorded.Record.IsCurrent }, CtBoneJson.Options);
     }
 
+    /// <summary>
+    /// The list's filters as the audit log keeps them: which were used, with the values of those that identify a patient
+    /// (patient, accession) left out; the ids shown say whose data was read. Unknown parameters are not repeated.
+    /// </summary>
+    private static string AuditedFilters(IQueryCollection query) => string.Join('&', query.Keys
+        .Where(key => s_listParameters.Contains(key, StringComparer.OrdinalIgnoreCase))
+        .Order(StringComparer.OrdinalIgnoreCase)
+        .Select(key => key.Equals("patient", StringComparison.OrdinalIgnoreCase) || key.Equals("accession", StringComparison.OrdinalIgnoreCase) ? key + "=*" : $"{key}={query[key]}"));
+
     private static ReadOnlySpan<byte> PngSignature => [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A];
 
     private delegate bool TryParser<T>(string? text, out T value);
 
-    private static T? Parse<T>(Microsoft.Extensions.Primitives.StringValues values, TryParser<T> parse, string name, List<string> problems)
+    private static T? Parse<T>(Microsoft.Extensions.Primitives.StringValues values, TryParser<T> parse, string name, List<string> problems, string expected)
         where T : struct
     {
         if (values.Count == 0 || values.ToString().Length == 0)
@@ -292,14 +309,25 @@ public static partial class AnalysisEndpoints
             return value;
         }
 
-        problems.Add($"{name} '{values}' cannot be read");
+        problems.Add($"{name} '{values}' cannot be read: use {expected}");
         return null;
     }
 
-    private static T? Invalid<T>(string name, List<string> problems)
-        where T : struct
+    /// <summary>An enum value by its name only: <see cref="Enum.TryParse{TEnum}(string, bool, out TEnum)"/> would also take "7", a value no row has.</summary>
+    private static T? Named<T>(Microsoft.Extensions.Primitives.StringValues values, string name, List<string> problems)
+        where T : struct, Enum
     {
-        problems.Add($"{name} is not one of: {string.Join(", ", Enum.GetNames(typeof(T)).Select(n => n.ToLowerInvariant()))}");
+        if (values.Count == 0)
+        {
+            return null;
+        }
+
+        if (Enum.GetNames<T>().FirstOrDefault(n => n.Equals(values.ToString(), StringComparison.OrdinalIgnoreCase)) is { } known)
+        {
+            return Enum.Parse<T>(known);
+        }
+
+        problems.Add($"{name} is not one of: {string.Join(", ", Enum.GetNames<T>().Select(n => n.ToLowerInvariant()))}");
         return null;
     }
 

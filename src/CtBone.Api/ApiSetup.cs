@@ -27,7 +27,18 @@ public static class ApiSetup
             .AddPolicy(Policies.Admin, policy => policy.RequireRole(Roles.Admin))
             // A route added without a policy is closed to anonymous callers rather than open to everyone.
             .SetFallbackPolicy(new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build());
-        services.AddProblemDetails();
+        services.AddProblemDetails(problems => problems.CustomizeProblemDetails = context => context.ProblemDetails.Detail ??= context.HttpContext.Response.StatusCode switch
+        {
+            // The answers the framework writes without a body (authentication, authorization, limits) say what to do.
+            StatusCodes.Status401Unauthorized => $"present an API key as 'Authorization: Bearer ctb_...' or '{ApiKeyAuthentication.KeyHeader}'; unknown and revoked keys are refused",
+            StatusCodes.Status403Forbidden => "this API key's role may not use this route",
+            StatusCodes.Status413PayloadTooLarge => "the body is larger than this route takes",
+            StatusCodes.Status415UnsupportedMediaType => "this route takes another Content-Type (application/json for a JSON body)",
+            _ => null,
+        });
+        // Binding failures are thrown (not answered with an empty 400) so that BadRequestHandler can say what was wrong.
+        services.Configure<RouteHandlerOptions>(routes => routes.ThrowOnBadRequest = true);
+        services.AddExceptionHandler<BadRequestHandler>();
         services.ConfigureHttpJsonOptions(json =>
         {
             json.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.CamelCase;

@@ -28,9 +28,9 @@ internal static class ServiceCommands
     private const string DefaultUrl = "http://127.0.0.1:5080";
     private const string ServeWorkerKeyName = "serve-worker";
 
-    public static Task<int> ServeAsync(CliArguments args, CancellationToken cancellationToken) => RunWebAsync(args, withWorker: true, cancellationToken);
+    public static Task<int> ServeAsync(CliArguments args, CancellationToken cancellationToken) => SettingsCheckedAsync(() => RunWebAsync(args, withWorker: true, cancellationToken));
 
-    public static Task<int> ApiAsync(CliArguments args, CancellationToken cancellationToken) => RunWebAsync(args, withWorker: false, cancellationToken);
+    public static Task<int> ApiAsync(CliArguments args, CancellationToken cancellationToken) => SettingsCheckedAsync(() => RunWebAsync(args, withWorker: false, cancellationToken));
 
     private static async Task<int> RunWebAsync(CliArguments args, bool withWorker, CancellationToken cancellationToken)
     {
@@ -69,7 +69,9 @@ internal static class ServiceCommands
         }
     }
 
-    public static async Task<int> WorkerAsync(CliArguments args, CancellationToken cancellationToken)
+    public static Task<int> WorkerAsync(CliArguments args, CancellationToken cancellationToken) => SettingsCheckedAsync(() => RunWorkerAsync(args, cancellationToken));
+
+    private static async Task<int> RunWorkerAsync(CliArguments args, CancellationToken cancellationToken)
     {
         var builder = Host.CreateApplicationBuilder();
         var settings = Settings(builder.Configuration, args, withInbox: false);
@@ -137,35 +139,41 @@ internal static class ServiceCommands
         }
     }
 
-    /// <summary>Starts a host; a configuration the options validation refuses is a usage error with the setting's name, before anything runs.</summary>
-    private static async Task<int> StartAsync(IHost host, IServiceProvider services, Func<Task> afterStart, string? url, CancellationToken cancellationToken)
+    /// <summary>
+    /// A setting that cannot be read (a word where a number goes) or that validation refuses is a usage error naming the
+    /// setting, before anything serves.
+    /// </summary>
+    private static async Task<int> SettingsCheckedAsync(Func<Task<int>> run)
     {
         try
         {
-            _ = services.GetRequiredService<IOptions<ServiceOptions>>().Value;
-            await services.PrepareDatabaseAsync(cancellationToken).ConfigureAwait(false);
-            await host.StartAsync(cancellationToken).ConfigureAwait(false);
+            return await run().ConfigureAwait(false);
         }
         catch (OptionsValidationException e)
         {
             throw new CliUsageException("configuration: " + string.Join("; ", e.Failures));
         }
+        catch (InvalidOperationException e) when (e.Source == typeof(ConfigurationBinder).Assembly.GetName().Name)
+        {
+            throw new CliUsageException("configuration: " + e.Message);
+        }
+    }
 
+    /// <summary>Starts a host once every option validates: checked here first, so a refusal is one message and not the host's failure log.</summary>
+    private static async Task<int> StartAsync(IHost host, IServiceProvider services, Func<Task> afterStart, string? url, CancellationToken cancellationToken)
+    {
+        services.GetService<IStartupValidator>()?.Validate();
+        await services.PrepareDatabaseAsync(cancellationToken).ConfigureAwait(false);
+        await host.StartAsync(cancellationToken).ConfigureAwait(false);
         await afterStart().ConfigureAwait(false);
         if (url is not null)
         {
             await Console.Error.WriteLineAsync($"ctbone: serving on {url}").ConfigureAwait(false);
         }
 
-        try
-        {
-            await Task.Delay(Timeout.Infinite, cancellationToken).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
-        {
-        }
-
-        await host.StopAsync(CancellationToken.None).ConfigureAwait(false);
+        // Until Ctrl+C (the token) or the host's own stop signal: SIGTERM from systemd or docker stop reaches the host
+        // (its console lifetime), not the token, and a wait on the token alone would leave the process serving.
+        await host.WaitForShutdownAsync(cancellationToken).ConfigureAwait(false);
         return CliCommands.Ok;
     }
 

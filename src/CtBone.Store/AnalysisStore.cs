@@ -341,9 +341,10 @@ public sealed class AnalysisStore(FindingsDatabase database, TimeProvider clock)
 
         if (!string.IsNullOrWhiteSpace(query.Patient))
         {
-            where.Add("(patient_id = @patient or lower(patient_name) like @patientName)");
+            // Part of the name, literally: '%' and '_' in what the user typed are characters to find, not wildcards.
+            where.Add("(patient_id = @patient or lower(patient_name) like @patientName escape '\\')");
             parameters.Add("patient", query.Patient.Trim());
-            parameters.Add("patientName", "%" + query.Patient.Trim().ToLowerInvariant().Replace("%", string.Empty, StringComparison.Ordinal) + "%");
+            parameters.Add("patientName", "%" + LikeLiteral(query.Patient.Trim().ToLowerInvariant()) + "%");
         }
 
         if (!string.IsNullOrWhiteSpace(query.Accession))
@@ -385,6 +386,11 @@ public sealed class AnalysisStore(FindingsDatabase database, TimeProvider clock)
     }
 
     public static string NewId() => Guid.NewGuid().ToString("N");
+
+    private static string LikeLiteral(string text) => text
+        .Replace(@"\", @"\\", StringComparison.Ordinal)
+        .Replace("%", @"\%", StringComparison.Ordinal)
+        .Replace("_", @"\_", StringComparison.Ordinal);
 
     public static string Text(AnalysisState state) => state.ToString().ToLowerInvariant();
 

@@ -16,7 +16,7 @@ public static class PipelineSetup
     /// <summary>Options from configuration, checked when the host starts: a bad value stops it with the setting's name.</summary>
     public static ServiceOptions AddServiceOptions(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<ServiceOptions>().Bind(configuration.GetSection(ServiceOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSettings<ServiceOptions>(configuration, ServiceOptions.Section);
         return configuration.GetSection(ServiceOptions.Section).Get<ServiceOptions>() ?? new ServiceOptions();
     }
 
@@ -50,7 +50,7 @@ public static class PipelineSetup
     /// <summary>A Hangfire server that runs analyses: what <c>ctbone worker</c> is, and half of <c>ctbone serve</c>.</summary>
     public static IServiceCollection AddAnalysisWorker(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<WorkerOptions>().Bind(configuration.GetSection(WorkerOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSettings<WorkerOptions>(configuration, WorkerOptions.Section);
         services.AddSingleton<AnalysisProcess>();
         services.AddSingleton<IStudyFetcher, StoredFilesFetcher>();
         services.AddSingleton<IStudyFetcher, OrthancFetcher>();
@@ -74,7 +74,7 @@ public static class PipelineSetup
     /// <summary>Where studies come in: the queue, the held-files area and the inbox, plus re-enqueueing after a crash. One process per site runs these.</summary>
     public static IServiceCollection AddStudySources(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<InboxOptions>().Bind(configuration.GetSection(InboxOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSettings<InboxOptions>(configuration, InboxOptions.Section);
         services.AddSingleton<StudyIntake>();
         services.AddSingleton<HeldStudies>();
         services.AddHostedService<UnfinishedWork>();

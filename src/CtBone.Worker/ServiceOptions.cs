@@ -65,17 +65,17 @@ public sealed class WorkerOptions : IValidatableObject
     {
         if (!Uri.TryCreate(ApiUrl, UriKind.Absolute, out var api) || (api.Scheme != Uri.UriSchemeHttp && api.Scheme != Uri.UriSchemeHttps))
         {
-            yield return new ValidationResult($"CtBone:Worker:ApiUrl must be an absolute http(s) URL, not '{ApiUrl}'", [nameof(ApiUrl)]);
+            yield return new ValidationResult($"must be an absolute http(s) URL, not '{ApiUrl}'", [nameof(ApiUrl)]);
         }
 
         if (HeartbeatSeconds * 2 > LeaseSeconds)
         {
-            yield return new ValidationResult("CtBone:Worker:HeartbeatSeconds must be at most half of LeaseSeconds, or a live worker loses its lease", [nameof(HeartbeatSeconds)]);
+            yield return new ValidationResult("must be at most half of LeaseSeconds, or a live worker loses its lease", [nameof(HeartbeatSeconds)]);
         }
 
         if (AnalyzerPath is { } path && !File.Exists(path))
         {
-            yield return new ValidationResult($"CtBone:Worker:AnalyzerPath '{path}' does not exist", [nameof(AnalyzerPath)]);
+            yield return new ValidationResult($"'{path}' does not exist", [nameof(AnalyzerPath)]);
         }
     }
 }

@@ -32,6 +32,9 @@ internal sealed class ServiceProcess : IAsyncDisposable
 
     public string InboxDirectory => Path.Combine(DataDirectory, "inbox");
 
+    /// <summary>The service's SQLite findings database (with its -wal and -shm companions beside it).</summary>
+    public string DatabasePath => Path.Combine(DataDirectory, "ctbone.db");
+
     public int Port { get; }
 
     public Uri BaseAddress => new($"http://127.0.0.1:{Port}");
@@ -133,10 +136,32 @@ internal sealed class ServiceProcess : IAsyncDisposable
         }
     }
 
-    /// <summary>A client that presents the key as a bearer token (no key: anonymous).</summary>
+    /// <summary>SIGTERM, as systemd or docker stop sends it: the exit code, or null if the process still runs after <paramref name="timeout"/>.</summary>
+    public async Task<int?> TerminateAsync(TimeSpan timeout)
+    {
+        using (var kill = Process.Start("kill", ["-TERM", _process!.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+        {
+            await kill.WaitForExitAsync();
+        }
+
+        using var wait = new CancellationTokenSource(timeout);
+        try
+        {
+            await _process.WaitForExitAsync(wait.Token);
+            return _process.ExitCode;
+        }
+        catch (OperationCanceledException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>A client that presents the key as a bearer token (no key: anonymous). It follows no redirect, so a test sees one.</summary>
     public HttpClient Client(string? key = null)
     {
-        var client = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
+#pragma warning disable CA2000 // The client owns its handler and disposes it.
+        var client = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }, disposeHandler: true) { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
+#pragma warning restore CA2000
         if (key is not null)
         {
             client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
@@ -146,12 +171,16 @@ internal sealed class ServiceProcess : IAsyncDisposable
     }
 
     /// <summary>A named key with a role, made through the admin API.</summary>
-    public async Task<string> CreateKeyAsync(string role, string name)
+    public async Task<string> CreateKeyAsync(string role, string name) => (await CreateKeyWithIdAsync(role, name)).Key;
+
+    /// <summary>A named key with a role, and the id that revokes it.</summary>
+    public async Task<(string Id, string Key)> CreateKeyWithIdAsync(string role, string name)
     {
         using var admin = Client(AdminKey);
         using var response = await admin.PostAsJsonAsync("/api/keys", new { name, role });
         response.EnsureSuccessStatusCode();
-        return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("key").GetString()!;
+        var created = await response.Content.ReadFromJsonAsync<JsonElement>();
+        return (created.GetProperty("id").GetString()!, created.GetProperty("key").GetString()!);
     }
 
     /// <summary>Polls an analysis until it is final (200) and returns its document.</summary>
@@ -282,7 +311,7 @@ internal sealed class ServiceProcess : IAsyncDisposable
         }
     }
 
-    private static int FreePort()
+    internal static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
