@@ -1,6 +1,3 @@
-using System.Text.Json;
-using CtBone.Core;
-using CtBone.Core.Analysis;
 using Firely.Fhir.Validation;
 using Hl7.Fhir.Model;
 using Hl7.Fhir.Specification.Source;
@@ -48,8 +45,7 @@ public sealed class AnalysisBundleProfileTests(AnalysisBundleProfileTests.CorePr
 
     private static Bundle Bundle(bool amended)
     {
-        var findings = JsonSerializer.Deserialize<Findings>(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Resources", "fracture-l1.findings.json")), CtBoneJson.Options)!;
-        var source = new AnalysisReportSource { AnalysisId = "a-profile", Findings = findings, FinishedAt = DateTimeOffset.UnixEpoch, Amended = amended };
+        var source = new AnalysisReportSource { AnalysisId = "a-profile", Findings = FhirConformance.FractureL1(), FinishedAt = DateTimeOffset.UnixEpoch, Amended = amended };
         return FhirConformance.ParseStrict(new AnalysisBundleWriter(new FhirExportOptions()).ToJson(source, DateTimeOffset.UnixEpoch));
     }
 

@@ -1,7 +1,5 @@
 using System.Globalization;
-using System.Text.Json;
 using System.Text.RegularExpressions;
-using CtBone.Core;
 using CtBone.Core.Analysis;
 using CtBone.Core.Screening;
 using CtBone.Core.Series;
@@ -23,8 +21,7 @@ public sealed partial class AnalysisBundleWriterTests
     private static readonly DateTimeOffset s_generated = new(2024, 3, 16, 9, 0, 0, TimeSpan.Zero);
     private static readonly FhirExportOptions s_options = new() { PatientIdentifierSystem = "urn:oid:1.2.156.112605.1" };
 
-    private static Findings FractureL1 { get; } =
-        JsonSerializer.Deserialize<Findings>(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Resources", "fracture-l1.findings.json")), CtBoneJson.Options)!;
+    private static Findings FractureL1 { get; } = FhirConformance.FractureL1();
 
     [Fact]
     public void ToJson_FractureL1_ParsesStrictlyAndHasNoStructuralErrors()

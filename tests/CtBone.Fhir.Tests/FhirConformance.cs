@@ -1,3 +1,6 @@
+using System.Text.Json;
+using CtBone.Core;
+using CtBone.Core.Analysis;
 using Hl7.Fhir.Model;
 using Hl7.Fhir.Serialization;
 using Hl7.Fhir.Validation;
@@ -15,6 +18,10 @@ internal static class FhirConformance
 
     /// <summary>Parses <paramref name="json"/> strictly; any parse or content error throws, naming where it is.</summary>
     public static Bundle ParseStrict(string json) => s_strict.Deserialize<Bundle>(json);
+
+    /// <summary>The findings of <c>ctbone analyze test-dicoms/fracture-l1</c>, as kept in Resources.</summary>
+    public static Findings FractureL1() =>
+        JsonSerializer.Deserialize<Findings>(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Resources", "fracture-l1.findings.json")), CtBoneJson.Options)!;
 
     /// <summary>Every structural error, as "path: message"; empty when the instance is valid.</summary>
     public static List<string> StructuralErrors(Base instance) =>
