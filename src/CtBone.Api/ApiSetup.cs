@@ -1,5 +1,6 @@
 using System.Text.Json;
 using CtBone.Core;
+using CtBone.Fhir;
 using CtBone.Store;
 using CtBone.Worker;
 using Hangfire;
@@ -49,6 +50,7 @@ public static class ApiSetup
         });
         services.AddOpenApi();
         services.AddSingleton<AuditTrail>();
+        services.AddSettings<FhirExportOptions>(FhirExportOptions.Section);
         services.AddHealthChecks().AddCheck<DatabaseHealth>("database", tags: ["ready"]);
         return services;
     }
@@ -64,6 +66,7 @@ public static class ApiSetup
         app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") }).AllowAnonymous();
         app.MapOpenApi().AllowAnonymous();
         app.MapAnalyses();
+        app.MapFhirReports();
         app.MapAdmin();
         // The dashboard shows job arguments (analysis ids only) and lets one delete or requeue jobs: admins only.
         app.MapHangfireDashboard("/hangfire", new DashboardOptions { Authorization = [], AsyncAuthorization = [], DisplayStorageConnectionString = false })

@@ -20,6 +20,14 @@ public static class SettingsValidation
         return services.AddOptions<T>().Bind(configuration.GetSection(section)).ValidateOnStart();
     }
 
+    /// <summary>The same, bound from the host's configuration when the options are first asked for.</summary>
+    public static OptionsBuilder<T> AddSettings<T>(this IServiceCollection services, string section)
+        where T : class
+    {
+        services.AddSingleton<IValidateOptions<T>>(new SectionValidator<T>(section));
+        return services.AddOptions<T>().BindConfiguration(section).ValidateOnStart();
+    }
+
     private sealed class SectionValidator<T>(string section) : IValidateOptions<T>
         where T : class
     {

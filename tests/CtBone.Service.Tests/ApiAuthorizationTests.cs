@@ -29,6 +29,7 @@ public sealed class ApiAuthorizationTests(ApiAuthorizationTests.Fixture fixture)
         new("GET", "/api/analyses", Policies.Viewer, HttpStatusCode.OK),
         new("GET", "/api/analyses/{id}", Policies.Viewer, HttpStatusCode.OK),
         new("GET", "/api/analyses/{id}/images/{name}", Policies.Viewer, HttpStatusCode.OK),
+        new("GET", "/api/analyses/{id}/fhir", Policies.Viewer, HttpStatusCode.OK),
         new("POST", "/api/analyses/{id}/findings", Policies.Ingest, HttpStatusCode.OK),
         new("POST", "/api/keys", Policies.Admin, HttpStatusCode.Created),
         new("GET", "/api/keys", Policies.Admin, HttpStatusCode.OK),

@@ -9,6 +9,7 @@ public sealed class ApiConfigurationTests
     [InlineData("CtBone__Worker__LeaseSeconds", "soon", "CtBone:Worker:LeaseSeconds")]
     [InlineData("CtBone__Worker__ApiUrl", "notaurl", "CtBone:Worker:ApiUrl")]
     [InlineData("CtBone__Inbox__PollSeconds", "0", "CtBone:Inbox:PollSeconds")]
+    [InlineData("CtBone__Fhir__PatientIdentifierSystem", "mrn", "CtBone:Fhir:PatientIdentifierSystem")]
     public async Task Serve_WhenASettingIsInvalid_Exit64NamingTheSettingBeforeServing(string variable, string value, string setting)
     {
         var data = Path.Combine(Path.GetTempPath(), "ctbone-config-" + Guid.NewGuid().ToString("N")[..8]);
