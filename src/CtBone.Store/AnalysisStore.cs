@@ -253,7 +253,7 @@ public sealed class AnalysisStore(FindingsDatabase database, TimeProvider clock)
                     update analyses set state = @state, reason = @reason, study_instance_uid = coalesce(@studyUid, study_instance_uid),
                         series_instance_uid = @seriesUid, algorithm_version = @version, instance_count = @count, is_current = @isCurrent,
                         superseded_by = @supersededBy, finished_at = @now, lease_owner = null, lease_until = null,
-                        patient_id = @patientId, patient_name = @patientName, accession_number = @accession, study_date = @studyDate,
+                        patient_id = @patientId, patient_name = @patientName, patient_name_folded = @patientNameFolded, accession_number = @accession, study_date = @studyDate,
                         category = @category, severity = @severity, flagged = @flagged, level_used = @levelUsed, screening_hu = @hu,
                         findings_json = @findingsJson
                     where id = @id
@@ -272,6 +272,7 @@ public sealed class AnalysisStore(FindingsDatabase database, TimeProvider clock)
                         now = Now(),
                         patientId = study?.PatientId,
                         patientName = study?.PatientName,
+                        patientNameFolded = study?.PatientName?.ToLowerInvariant(),
                         accession = study?.AccessionNumber,
                         studyDate = study?.StudyDate is { } date ? StoreTime.Text(date) : null,
                         category = screening is null ? null : Text(screening.Category),
@@ -341,9 +342,11 @@ public sealed class AnalysisStore(FindingsDatabase database, TimeProvider clock)
 
         if (!string.IsNullOrWhiteSpace(query.Patient))
         {
-            where.Add("(patient_id = @patient or lower(patient_name) like @patientName)");
+            // Folded by .NET on both sides: SQLite's lower() knows only ASCII, so "müller" would miss "MÜLLER" there.
+            // The name part is matched literally: '%' and '_' in it are escaped, not wildcards.
+            where.Add("(patient_id = @patient or patient_name_folded like @patientName escape '\\')");
             parameters.Add("patient", query.Patient.Trim());
-            parameters.Add("patientName", "%" + query.Patient.Trim().ToLowerInvariant().Replace("%", string.Empty, StringComparison.Ordinal) + "%");
+            parameters.Add("patientName", "%" + LikeLiteral(query.Patient.Trim().ToLowerInvariant()) + "%");
         }
 
         if (!string.IsNullOrWhiteSpace(query.Accession))
@@ -385,6 +388,11 @@ public sealed class AnalysisStore(FindingsDatabase database, TimeProvider clock)
     }
 
     public static string NewId() => Guid.NewGuid().ToString("N");
+
+    private static string LikeLiteral(string text) => text
+        .Replace("\\", "\\\\", StringComparison.Ordinal)
+        .Replace("%", "\\%", StringComparison.Ordinal)
+        .Replace("_", "\\_", StringComparison.Ordinal);
 
     public static string Text(AnalysisState state) => state.ToString().ToLowerInvariant();
 

@@ -90,6 +90,7 @@ public sealed class FindingsDatabase
             try
             {
                 await connection.ExecuteAsync(Schema.Replace("{blob}", Kind == DatabaseKind.Sqlite ? "blob" : "bytea", StringComparison.Ordinal)).ConfigureAwait(false);
+                await AddMissingColumnsAsync(connection, cancellationToken).ConfigureAwait(false);
             }
             finally
             {
@@ -98,6 +99,33 @@ public sealed class FindingsDatabase
                     await connection.ExecuteAsync("select pg_advisory_unlock(727011)").ConfigureAwait(false);
                 }
             }
+        }
+    }
+
+    /// <summary>
+    /// Columns added since the first schema: "create table if not exists" leaves an older table as it was, so each is
+    /// added when missing, then filled for the rows already there.
+    /// </summary>
+    private static async Task AddMissingColumnsAsync(DbConnection connection, CancellationToken cancellationToken)
+    {
+        var columns = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        using (var command = connection.CreateCommand())
+        {
+            command.CommandText = "select * from analyses where 1 = 0";
+            var reader = await command.ExecuteReaderAsync(System.Data.CommandBehavior.SchemaOnly, cancellationToken).ConfigureAwait(false);
+            await using (reader.ConfigureAwait(false))
+            {
+                for (var i = 0; i < reader.FieldCount; i++)
+                {
+                    columns.Add(reader.GetName(i));
+                }
+            }
+        }
+
+        if (!columns.Contains("patient_name_folded"))
+        {
+            // SQL's lower() folds only ASCII in SQLite (and in a PostgreSQL cluster with the C locale); new rows get .NET's.
+            await connection.ExecuteAsync("alter table analyses add column patient_name_folded text; update analyses set patient_name_folded = lower(patient_name);").ConfigureAwait(false);
         }
     }
 
@@ -124,6 +152,7 @@ public sealed class FindingsDatabase
             finished_at text,
             patient_id text,
             patient_name text,
+            patient_name_folded text,
             accession_number text,
             study_date text,
             category text,
