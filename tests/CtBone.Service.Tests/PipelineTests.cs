@@ -196,7 +196,7 @@ public sealed class PipelineTests
     }
 
     /// <summary>Analysis child processes still running on this data folder's studies (orphans, after a kill).</summary>
-    private static List<int> AnalysisProcessesOf(string dataDirectory) =>
+    internal static List<int> AnalysisProcessesOf(string dataDirectory) =>
         [.. Directory.GetDirectories("/proc").Select(d => Path.GetFileName(d)).Where(n => n.All(char.IsDigit)).Select(int.Parse).Where(pid =>
         {
             try
