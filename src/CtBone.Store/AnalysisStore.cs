@@ -105,7 +105,8 @@ public sealed class AnalysisStore(FindingsDatabase database, TimeProvider clock)
 
     /// <summary>
     /// Takes an analysis for one worker until <paramref name="leaseUntil"/>: a queued one, or a running one whose holder
-    /// stopped renewing its lease (a dead worker). False when it is final or another live worker holds it.
+    /// stopped renewing its lease (a dead worker). False when it is final or a live lease holds it, even the caller's own:
+    /// a second job for the same analysis in the same process must not run it twice at once.
     /// </summary>
     public async Task<bool> TryClaimAsync(string id, string owner, DateTimeOffset leaseUntil, CancellationToken cancellationToken = default)
     {
@@ -116,7 +117,7 @@ public sealed class AnalysisStore(FindingsDatabase database, TimeProvider clock)
             return await connection.ExecuteAsync(
                 """
                 update analyses set state = 'running', lease_owner = @owner, lease_until = @until, attempts = attempts + 1, started_at = @now
-                where id = @id and (state = 'queued' or (state = 'running' and (lease_until is null or lease_until < @now or lease_owner = @owner)))
+                where id = @id and (state = 'queued' or (state = 'running' and (lease_until is null or lease_until < @now)))
                 """,
                 new { id, owner, until = StoreTime.Text(leaseUntil), now }).ConfigureAwait(false) == 1;
         }

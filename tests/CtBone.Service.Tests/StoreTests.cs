@@ -60,6 +60,7 @@ public sealed class StoreTests(PostgresFixture postgres) : IDisposable
         Assert.Equal((AnalysisState.Running, "worker-a", 1), (held.State, held.LeaseOwner, held.Attempts));
         Assert.Equal(Later(10), held.LeaseUntil);
         Assert.False(await store.TryClaimAsync(id, "worker-b", Later(10)));
+        Assert.False(await store.TryClaimAsync(id, "worker-a", Later(10)));
         Assert.False(await store.RenewLeaseAsync(id, "worker-b", Later(20)));
         Assert.True(await store.RenewLeaseAsync(id, "worker-a", Later(20)));
 
