@@ -1,4 +1,7 @@
+using System.Buffers.Binary;
 using System.Data.Common;
+using System.Security.Cryptography;
+using System.Text;
 using CtBone.Core.Analysis;
 using CtBone.Core.Screening;
 using Dapper;
@@ -228,6 +231,14 @@ public sealed class AnalysisStore(FindingsDatabase database, TimeProvider clock)
                 string? supersededBy = null;
                 if (state == AnalysisState.Completed && findings.SeriesInstanceUid is { } series)
                 {
+                    if (database.Kind == DatabaseKind.PostgreSql)
+                    {
+                        // Under read committed, results of one series finishing together all saw "no current result"
+                        // and collided on the unique index, more often than the retries below absorb (6 at once failed).
+                        // A lock per series and algorithm version makes them take turns, as SQLite's write transaction does.
+                        await connection.ExecuteAsync("select pg_advisory_xact_lock(@key)", new { key = SeriesLockKey(series, findings.AlgorithmVersion) }, transaction).ConfigureAwait(false);
+                    }
+
                     var current = await connection.QuerySingleOrDefaultAsync<(string Id, long? InstanceCount)>(
                         "select id, instance_count from analyses where series_instance_uid = @series and algorithm_version = @version and is_current = 1 and id <> @id" + forUpdate,
                         new { series, version = findings.AlgorithmVersion, id }, transaction).ConfigureAwait(false);
@@ -389,6 +400,9 @@ public sealed class AnalysisStore(FindingsDatabase database, TimeProvider clock)
     }
 
     public static string NewId() => Guid.NewGuid().ToString("N");
+
+    private static long SeriesLockKey(string series, string version) =>
+        BinaryPrimitives.ReadInt64LittleEndian(SHA256.HashData(Encoding.UTF8.GetBytes(series + "|" + version)));
 
     private static string LikeLiteral(string text) => text
         .Replace("\\", "\\\\", StringComparison.Ordinal)
