@@ -20,14 +20,8 @@ public sealed partial class DistributedPipelineTests(PostgresFixture postgres)
     [Fact]
     public async Task ApiAndTwoWorkers_WhenBatchDroppedWithARepeat_EachStudyAnalysedOnceAndBothWorkersShareIt()
     {
-        var database = await postgres.Cluster.CreateDatabaseAsync();
-        await using var api = await ServiceProcess.StartApiAsync(database);
-        var ingest = await api.CreateKeyAsync("ingest", "workers");
-        var viewer = await api.CreateKeyAsync("viewer", "dr viewer");
-        using var first = api.StartWorker(database, ingest, s_oneAtATime);
-        using var second = api.StartWorker(database, ingest, s_oneAtATime);
-        await WaitUntilServingAsync(first);
-        await WaitUntilServingAsync(second);
+        await using var deployment = await Deployment.StartAsync(postgres.Cluster);
+        var (database, api, viewer, first, second) = (deployment.Database, deployment.Api, deployment.Viewer, deployment.First, deployment.Second);
 
         foreach (var study in s_studies)
         {
@@ -58,14 +52,8 @@ public sealed partial class DistributedPipelineTests(PostgresFixture postgres)
     [Fact]
     public async Task Worker_WhenKilledHoldingAnAnalysis_TheOtherFinishesItOnceAfterTheLeaseRunsOut()
     {
-        var database = await postgres.Cluster.CreateDatabaseAsync();
-        await using var api = await ServiceProcess.StartApiAsync(database);
-        var ingest = await api.CreateKeyAsync("ingest", "workers");
-        var viewer = await api.CreateKeyAsync("viewer", "dr viewer");
-        using var first = api.StartWorker(database, ingest, s_oneAtATime);
-        using var second = api.StartWorker(database, ingest, s_oneAtATime);
-        await WaitUntilServingAsync(first);
-        await WaitUntilServingAsync(second);
+        await using var deployment = await Deployment.StartAsync(postgres.Cluster);
+        var (database, api, viewer, first, second) = (deployment.Database, deployment.Api, deployment.Viewer, deployment.First, deployment.Second);
 
         api.Drop(ServiceProcess.TestDicoms("standard"), "worker-dies");
         string[] held = [];
@@ -96,6 +84,47 @@ public sealed partial class DistributedPipelineTests(PostgresFixture postgres)
         // bound is loose for a busy machine, and catches an API that looks only at its default 60 s.
         Assert.True(record.StartedAt <= killedAt.AddSeconds(30), $"taken over at {record.StartedAt:O}, killed at {killedAt:O}: long after the lease ran out");
         Assert.Single((await StoreOf(database).ListAsync(new AnalysisQuery { CurrentOnly = false })).Items);
+    }
+
+    /// <summary><c>ctbone api</c> and two workers that run one analysis at a time, on a new database of the cluster, all serving.</summary>
+    private sealed class Deployment(string database, ServiceProcess api, string viewer, CtBoneProcess first, CtBoneProcess second) : IAsyncDisposable
+    {
+        public string Database => database;
+
+        public ServiceProcess Api => api;
+
+        public string Viewer => viewer;
+
+        public CtBoneProcess First => first;
+
+        public CtBoneProcess Second => second;
+
+        public static async Task<Deployment> StartAsync(PrivatePostgres cluster)
+        {
+            var database = await cluster.CreateDatabaseAsync();
+            var api = await ServiceProcess.StartApiAsync(database);
+            var ingest = await api.CreateKeyAsync("ingest", "workers");
+            var deployment = new Deployment(
+                database, api, await api.CreateKeyAsync("viewer", "dr viewer"), api.StartWorker(database, ingest, s_oneAtATime), api.StartWorker(database, ingest, s_oneAtATime));
+            try
+            {
+                await WaitUntilServingAsync(deployment.First);
+                await WaitUntilServingAsync(deployment.Second);
+                return deployment;
+            }
+            catch
+            {
+                await deployment.DisposeAsync();
+                throw;
+            }
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            first.Dispose();
+            second.Dispose();
+            await api.DisposeAsync();
+        }
     }
 
     private static AnalysisStore StoreOf(string database) => new(FindingsDatabase.PostgreSql(database), TimeProvider.System);
