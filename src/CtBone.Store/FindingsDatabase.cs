@@ -91,6 +91,7 @@ public sealed class FindingsDatabase
             {
                 await connection.ExecuteAsync(Schema.Replace("{blob}", Kind == DatabaseKind.Sqlite ? "blob" : "bytea", StringComparison.Ordinal)).ConfigureAwait(false);
                 await AddMissingColumnsAsync(connection, cancellationToken).ConfigureAwait(false);
+                await connection.ExecuteAsync(ListIndex).ConfigureAwait(false);
             }
             finally
             {
@@ -129,6 +130,19 @@ public sealed class FindingsDatabase
         }
     }
 
+    /// <summary>
+    /// The list's index: its order (newest first) and every column its filters read. With a findings document of about
+    /// 14 KB, each SQLite row fills a 4 KB page of its own, so a list that scanned the table read 10,000 pages twice
+    /// (count and page) at 10,000 analyses: 50 ms a request. Walking this index reads the table only for the rows
+    /// shown. PostgreSQL keeps large values out of line and needs it less. Made after the columns step: it names a
+    /// column added there.
+    /// </summary>
+    private const string ListIndex = """
+        drop index if exists analyses_flagged_list;
+        create index if not exists analyses_list on analyses
+            (created_at, id, is_current, state, flagged, category, study_date, patient_id, patient_name_folded, accession_number);
+        """;
+
     // Times are ISO 8601 UTC text in both databases: they sort as text and need no per-database mapping.
     private const string Schema = """
         create table if not exists analyses (
@@ -163,7 +177,6 @@ public sealed class FindingsDatabase
             findings_json text
         );
         create unique index if not exists analyses_one_current on analyses (series_instance_uid, algorithm_version) where is_current = 1;
-        create index if not exists analyses_flagged_list on analyses (is_current, flagged, finished_at);
         create index if not exists analyses_by_state on analyses (state);
         create index if not exists analyses_by_study on analyses (study_instance_uid);
         create index if not exists analyses_by_patient on analyses (patient_id);

@@ -249,7 +249,7 @@ public sealed class StoreTests(PostgresFixture postgres) : IDisposable
         await using (connection)
         {
             using var command = connection.CreateCommand();
-            command.CommandText = "alter table analyses drop column patient_name_folded";
+            command.CommandText = "drop index analyses_list; alter table analyses drop column patient_name_folded";
             await command.ExecuteNonQueryAsync();
         }
 
