@@ -107,7 +107,7 @@ internal sealed class PrivatePostgres : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         NpgsqlConnection.ClearAllPools();
-        if (File.Exists($"/etc/postgresql/{Version}/{Name}/postgresql.conf"))
+        if (Directory.Exists($"/etc/postgresql/{Version}/{Name}"))
         {
             await DropAsync(Name).ConfigureAwait(false);
         }
@@ -167,7 +167,14 @@ internal sealed class PrivatePostgres : IAsyncDisposable
     {
         // Immediate: the data is thrown away anyway, and a fast stop would wait for pooled client connections.
         await RunAsync(["pg_ctlcluster", Version, name, "stop", "-m", "immediate"], mayFail: true).ConfigureAwait(false);
-        await RunAsync("pg_dropcluster", Version, name).ConfigureAwait(false);
+        await RunAsync(["pg_dropcluster", Version, name], mayFail: true).ConfigureAwait(false);
+
+        // pg_dropcluster removes the files it made and leaves conf.d with our file in it.
+        var configuration = $"/etc/postgresql/{Version}/{name}";
+        if (Directory.Exists(configuration))
+        {
+            Directory.Delete(configuration, recursive: true);
+        }
     }
 
     private static Task RunAsync(params string[] command) => RunAsync(command, mayFail: false);
