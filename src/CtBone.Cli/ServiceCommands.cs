@@ -157,9 +157,12 @@ internal static class ServiceCommands
             await Console.Error.WriteLineAsync($"ctbone: serving on {url}").ConfigureAwait(false);
         }
 
+        // Ctrl+C cancels the CLI's token; SIGTERM (docker stop, systemd) reaches the host's console lifetime, which
+        // cancels the signal and asks the host to stop. Waiting on the CLI's token alone ignored SIGTERM for good.
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping);
         try
         {
-            await Task.Delay(Timeout.Infinite, cancellationToken).ConfigureAwait(false);
+            await Task.Delay(Timeout.Infinite, stop.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {

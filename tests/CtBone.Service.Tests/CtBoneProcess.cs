@@ -79,6 +79,26 @@ internal sealed class CtBoneProcess : IDisposable
         }
     }
 
+    /// <summary>SIGTERM, as docker stop or systemd sends it; then waits up to <paramref name="timeout"/> for the exit code (null: still running).</summary>
+    public async Task<int?> TerminateAsync(TimeSpan timeout)
+    {
+        using (var kill = Process.Start("kill", ["-TERM", Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+        {
+            await kill.WaitForExitAsync();
+        }
+
+        using var wait = new CancellationTokenSource(timeout);
+        try
+        {
+            await _process.WaitForExitAsync(wait.Token);
+            return _process.ExitCode;
+        }
+        catch (OperationCanceledException)
+        {
+            return null;
+        }
+    }
+
     public void Dispose()
     {
         if (!_process.HasExited)

@@ -176,6 +176,14 @@ public sealed class PipelineTests
         Assert.Contains(item.GetProperty("id").GetString()!, service.Log, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Serve_WhenSentSigterm_StopsAndExitsZero()
+    {
+        await using var service = await ServiceProcess.StartAsync();
+
+        Assert.Equal(0, await service.TerminateAsync(TimeSpan.FromSeconds(30)));
+    }
+
     internal static JsonElement Truth(string study) =>
         JsonDocument.Parse(File.ReadAllText(Path.Combine(ServiceProcess.TestDicoms(study), "truth.json"))).RootElement;
 

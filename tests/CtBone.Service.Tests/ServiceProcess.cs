@@ -135,6 +135,9 @@ internal sealed class ServiceProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>SIGTERM to the service; its exit code, or null when it still runs after <paramref name="timeout"/>.</summary>
+    public Task<int?> TerminateAsync(TimeSpan timeout) => _process!.TerminateAsync(timeout);
+
     /// <summary>A client that presents the key as a bearer token (no key: anonymous).</summary>
     public HttpClient Client(string? key = null)
     {
