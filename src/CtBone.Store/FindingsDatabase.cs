@@ -54,6 +54,16 @@ public sealed class FindingsDatabase
         try
         {
             await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+            if (Kind == DatabaseKind.Sqlite)
+            {
+                // Both are per connection, so every open sets them (no I/O). synchronous = normal: with WAL, a commit
+                // writes the log without an fsync (a power cut may lose the last commits, never consistency); the default
+                // (full) made every write, the audit row of each read included, wait for a disk flush. busy_timeout:
+                // SQLite waits for the write lock itself, in steps of a few ms, instead of returning "busy" to
+                // Microsoft.Data.Sqlite, which retries only every 150 ms.
+                await connection.ExecuteAsync("pragma synchronous = normal; pragma busy_timeout = 30000;").ConfigureAwait(false);
+            }
+
             return connection;
         }
         catch
@@ -79,7 +89,7 @@ public sealed class FindingsDatabase
         {
             if (Kind == DatabaseKind.Sqlite)
             {
-                await connection.ExecuteAsync("pragma journal_mode = wal; pragma synchronous = normal;").ConfigureAwait(false);
+                await connection.ExecuteAsync("pragma journal_mode = wal;").ConfigureAwait(false);
             }
             else
             {
