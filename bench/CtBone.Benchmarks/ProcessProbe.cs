@@ -8,7 +8,11 @@ namespace CtBone.Benchmarks;
 internal static partial class ProcessProbe
 {
     /// <summary>Runs a child to the end and returns the last line it printed; a non-zero exit throws with its stderr.</summary>
-    public static async Task<string> RunAsync(string executable, IEnumerable<string> args)
+    public static async Task<string> RunAsync(string executable, IEnumerable<string> args) =>
+        (await OutputAsync(executable, args).ConfigureAwait(false)).Trim().Split('\n')[^1];
+
+    /// <summary>Runs a child to the end and returns everything it printed on stdout; a non-zero exit throws with its stderr.</summary>
+    public static async Task<string> OutputAsync(string executable, IEnumerable<string> args)
     {
         var start = new ProcessStartInfo(executable) { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var a in args)
@@ -25,7 +29,7 @@ internal static partial class ProcessProbe
             throw new InvalidOperationException($"{executable} {string.Join(' ', args)} failed ({process.ExitCode}): {await error.ConfigureAwait(false)}");
         }
 
-        return (await output.ConfigureAwait(false)).Trim().Split('\n')[^1];
+        return await output.ConfigureAwait(false);
     }
 
     /// <summary>This benchmark program as a command: the dotnet muxer and the assembly, or the apphost alone.</summary>

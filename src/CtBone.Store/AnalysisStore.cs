@@ -1,4 +1,7 @@
+using System.Buffers.Binary;
 using System.Data.Common;
+using System.Security.Cryptography;
+using System.Text;
 using CtBone.Core.Analysis;
 using CtBone.Core.Screening;
 using Dapper;
@@ -105,7 +108,8 @@ public sealed class AnalysisStore(FindingsDatabase database, TimeProvider clock)
 
     /// <summary>
     /// Takes an analysis for one worker until <paramref name="leaseUntil"/>: a queued one, or a running one whose holder
-    /// stopped renewing its lease (a dead worker). False when it is final or another live worker holds it.
+    /// stopped renewing its lease (a dead worker). False when it is final or a live lease holds it, even the caller's own:
+    /// a second job for the same analysis in the same process must not run it twice at once.
     /// </summary>
     public async Task<bool> TryClaimAsync(string id, string owner, DateTimeOffset leaseUntil, CancellationToken cancellationToken = default)
     {
@@ -116,7 +120,7 @@ public sealed class AnalysisStore(FindingsDatabase database, TimeProvider clock)
             return await connection.ExecuteAsync(
                 """
                 update analyses set state = 'running', lease_owner = @owner, lease_until = @until, attempts = attempts + 1, started_at = @now
-                where id = @id and (state = 'queued' or (state = 'running' and (lease_until is null or lease_until < @now or lease_owner = @owner)))
+                where id = @id and (state = 'queued' or (state = 'running' and (lease_until is null or lease_until < @now)))
                 """,
                 new { id, owner, until = StoreTime.Text(leaseUntil), now }).ConfigureAwait(false) == 1;
         }
@@ -227,6 +231,14 @@ public sealed class AnalysisStore(FindingsDatabase database, TimeProvider clock)
                 string? supersededBy = null;
                 if (state == AnalysisState.Completed && findings.SeriesInstanceUid is { } series)
                 {
+                    if (database.Kind == DatabaseKind.PostgreSql)
+                    {
+                        // Under read committed, results of one series finishing together all saw "no current result"
+                        // and collided on the unique index, more often than the retries below absorb (6 at once failed).
+                        // A lock per series and algorithm version makes them take turns, as SQLite's write transaction does.
+                        await connection.ExecuteAsync("select pg_advisory_xact_lock(@key)", new { key = SeriesLockKey(series, findings.AlgorithmVersion) }, transaction).ConfigureAwait(false);
+                    }
+
                     var current = await connection.QuerySingleOrDefaultAsync<(string Id, long? InstanceCount)>(
                         "select id, instance_count from analyses where series_instance_uid = @series and algorithm_version = @version and is_current = 1 and id <> @id" + forUpdate,
                         new { series, version = findings.AlgorithmVersion, id }, transaction).ConfigureAwait(false);
@@ -253,7 +265,7 @@ public sealed class AnalysisStore(FindingsDatabase database, TimeProvider clock)
                     update analyses set state = @state, reason = @reason, study_instance_uid = coalesce(@studyUid, study_instance_uid),
                         series_instance_uid = @seriesUid, algorithm_version = @version, instance_count = @count, is_current = @isCurrent,
                         superseded_by = @supersededBy, finished_at = @now, lease_owner = null, lease_until = null,
-                        patient_id = @patientId, patient_name = @patientName, accession_number = @accession, study_date = @studyDate,
+                        patient_id = @patientId, patient_name = @patientName, patient_name_folded = @patientNameFolded, accession_number = @accession, study_date = @studyDate,
                         category = @category, severity = @severity, flagged = @flagged, level_used = @levelUsed, screening_hu = @hu,
                         findings_json = @findingsJson
                     where id = @id
@@ -272,6 +284,7 @@ public sealed class AnalysisStore(FindingsDatabase database, TimeProvider clock)
                         now = Now(),
                         patientId = study?.PatientId,
                         patientName = study?.PatientName,
+                        patientNameFolded = study?.PatientName?.ToLowerInvariant(),
                         accession = study?.AccessionNumber,
                         studyDate = study?.StudyDate is { } date ? StoreTime.Text(date) : null,
                         category = screening is null ? null : Text(screening.Category),
@@ -341,8 +354,9 @@ public sealed class AnalysisStore(FindingsDatabase database, TimeProvider clock)
 
         if (!string.IsNullOrWhiteSpace(query.Patient))
         {
-            // Part of the name, literally: '%' and '_' in what the user typed are characters to find, not wildcards.
-            where.Add("(patient_id = @patient or lower(patient_name) like @patientName escape '\\')");
+            // Folded by .NET on both sides: SQLite's lower() knows only ASCII, so "müller" would miss "MÜLLER" there.
+            // The name part is matched literally: '%' and '_' in it are escaped, not wildcards.
+            where.Add("(patient_id = @patient or patient_name_folded like @patientName escape '\\')");
             parameters.Add("patient", query.Patient.Trim());
             parameters.Add("patientName", "%" + LikeLiteral(query.Patient.Trim().ToLowerInvariant()) + "%");
         }
@@ -387,10 +401,13 @@ public sealed class AnalysisStore(FindingsDatabase database, TimeProvider clock)
 
     public static string NewId() => Guid.NewGuid().ToString("N");
 
+    private static long SeriesLockKey(string series, string version) =>
+        BinaryPrimitives.ReadInt64LittleEndian(SHA256.HashData(Encoding.UTF8.GetBytes(series + "|" + version)));
+
     private static string LikeLiteral(string text) => text
-        .Replace(@"\", @"\\", StringComparison.Ordinal)
-        .Replace("%", @"\%", StringComparison.Ordinal)
-        .Replace("_", @"\_", StringComparison.Ordinal);
+        .Replace("\\", "\\\\", StringComparison.Ordinal)
+        .Replace("%", "\\%", StringComparison.Ordinal)
+        .Replace("_", "\\_", StringComparison.Ordinal);
 
     public static string Text(AnalysisState state) => state.ToString().ToLowerInvariant();
 

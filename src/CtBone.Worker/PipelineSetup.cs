@@ -75,6 +75,10 @@ public static class PipelineSetup
     public static IServiceCollection AddStudySources(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddSettings<InboxOptions>(configuration, InboxOptions.Section);
+
+        // UnfinishedWork looks for expired leases every LeaseSeconds: `ctbone api` runs no worker, but must still read the
+        // workers' lease setting, or it looks only every 60 s (the default) whatever the workers use.
+        services.AddOptions<WorkerOptions>().Bind(configuration.GetSection(WorkerOptions.Section));
         services.AddSingleton<StudyIntake>();
         services.AddSingleton<HeldStudies>();
         services.AddHostedService<UnfinishedWork>();

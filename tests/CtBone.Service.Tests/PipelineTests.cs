@@ -217,6 +217,14 @@ public sealed class PipelineTests
         Assert.Contains(item.GetProperty("id").GetString()!, service.Log, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Serve_WhenSentSigterm_StopsAndExitsZero()
+    {
+        await using var service = await ServiceProcess.StartAsync();
+
+        Assert.Equal(0, await service.TerminateAsync(TimeSpan.FromSeconds(30)));
+    }
+
     internal static JsonElement Truth(string study) =>
         JsonDocument.Parse(File.ReadAllText(Path.Combine(ServiceProcess.TestDicoms(study), "truth.json"))).RootElement;
 
@@ -237,7 +245,7 @@ public sealed class PipelineTests
     }
 
     /// <summary>Analysis child processes still running on this data folder's studies (orphans, after a kill).</summary>
-    private static List<int> AnalysisProcessesOf(string dataDirectory) =>
+    internal static List<int> AnalysisProcessesOf(string dataDirectory) =>
         [.. Directory.GetDirectories("/proc").Select(d => Path.GetFileName(d)).Where(n => n.All(char.IsDigit)).Select(int.Parse).Where(pid =>
         {
             try

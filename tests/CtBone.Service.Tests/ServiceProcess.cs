@@ -16,12 +16,14 @@ namespace CtBone.Service.Tests;
 internal sealed class ServiceProcess : IAsyncDisposable
 {
     private readonly StringBuilder _log = new();
+    private readonly string _verb;
     private readonly Dictionary<string, string> _environment;
     private readonly string[] _extraArguments;
-    private Process? _process;
+    private CtBoneProcess? _process;
 
-    private ServiceProcess(string dataDirectory, Dictionary<string, string> environment, string[] extraArguments)
+    private ServiceProcess(string verb, string dataDirectory, Dictionary<string, string> environment, string[] extraArguments)
     {
+        _verb = verb;
         DataDirectory = dataDirectory;
         _environment = environment;
         _extraArguments = extraArguments;
@@ -56,16 +58,26 @@ internal sealed class ServiceProcess : IAsyncDisposable
 
     public static string TestDicoms(string study) => CtBone.TestSupport.RepositoryFolder.TestDicoms(study);
 
-    /// <summary>Starts a service on a new data folder and waits until it is ready.</summary>
-    public static async Task<ServiceProcess> StartAsync(Dictionary<string, string>? environment = null, params string[] extraArguments)
+    /// <summary>Starts <c>ctbone serve</c> on a new data folder and waits until it is ready.</summary>
+    public static Task<ServiceProcess> StartAsync(Dictionary<string, string>? environment = null, params string[] extraArguments) =>
+        LaunchAsync("serve", environment, extraArguments);
+
+    /// <summary>Starts <c>ctbone api</c> alone on PostgreSQL: its analyses wait for <see cref="StartWorker"/> processes.</summary>
+    public static Task<ServiceProcess> StartApiAsync(string postgres, Dictionary<string, string>? environment = null) =>
+        LaunchAsync("api", environment, ["--postgres", postgres]);
+
+    private static async Task<ServiceProcess> LaunchAsync(string verb, Dictionary<string, string>? environment, string[] extraArguments)
     {
-        var service = Create(environment, extraArguments);
+        var service = Create(verb, environment, extraArguments);
         await service.RestartAsync();
         return service;
     }
 
-    /// <summary>A service whose port and data folder are chosen but which is not started yet (<see cref="RestartAsync"/> starts it).</summary>
-    public static ServiceProcess Create(Dictionary<string, string>? environment = null, params string[] extraArguments)
+    /// <summary>A <c>ctbone serve</c> whose port and data folder are chosen but which is not started yet (<see cref="RestartAsync"/> starts it).</summary>
+    public static ServiceProcess Create(Dictionary<string, string>? environment = null, params string[] extraArguments) =>
+        Create("serve", environment, extraArguments);
+
+    private static ServiceProcess Create(string verb, Dictionary<string, string>? environment, string[] extraArguments)
     {
         var data = Path.Combine(Path.GetTempPath(), "ctbone-service-" + Guid.NewGuid().ToString("N")[..12]);
         var defaults = new Dictionary<string, string>
@@ -80,7 +92,7 @@ internal sealed class ServiceProcess : IAsyncDisposable
             defaults[key] = value;
         }
 
-        return new ServiceProcess(data, defaults, extraArguments);
+        return new ServiceProcess(verb, data, defaults, extraArguments);
     }
 
     /// <summary>Sets an environment variable for the next start.</summary>
@@ -89,30 +101,31 @@ internal sealed class ServiceProcess : IAsyncDisposable
     /// <summary>Starts the process (again) on the same data folder and port.</summary>
     public async Task RestartAsync()
     {
-        var start = Start("serve", "--data", DataDirectory, "--urls", BaseAddress.ToString().TrimEnd('/'));
-        foreach (var argument in _extraArguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        foreach (var (key, value) in _environment)
-        {
-            start.Environment[key] = value;
-        }
-
-        _process = Process.Start(start)!;
-        _process.OutputDataReceived += (_, e) => Append(e.Data);
-        _process.ErrorDataReceived += (_, e) => Append(e.Data);
-        _process.BeginOutputReadLine();
-        _process.BeginErrorReadLine();
+        _process?.Dispose();
+        _process = CtBoneProcess.Start([_verb, "--data", DataDirectory, "--urls", BaseAddress.ToString().TrimEnd('/'), .. _extraArguments], _environment, _log);
         await WaitUntilReadyAsync();
         AdminKey = (await File.ReadAllTextAsync(Path.Combine(DataDirectory, "admin.key"))).Trim();
+    }
+
+    /// <summary>
+    /// Starts <c>ctbone worker</c> against this API on PostgreSQL, with the API's settings and data folder (a worker
+    /// reads inbox drops and uploads from the studies folder the API files them in, as a shared volume would give it).
+    /// </summary>
+    public CtBoneProcess StartWorker(string postgres, string ingestKey, Dictionary<string, string>? environment = null)
+    {
+        var settings = new Dictionary<string, string>(_environment);
+        foreach (var (key, value) in environment ?? [])
+        {
+            settings[key] = value;
+        }
+
+        return CtBoneProcess.Start(["worker", "--postgres", postgres, "--api", BaseAddress.ToString(), "--key", ingestKey, "--data", DataDirectory], settings);
     }
 
     /// <summary>Runs ctbone once with the given arguments, to completion: exit code and both outputs.</summary>
     public static async Task<(int ExitCode, string Output)> RunOnceAsync(Dictionary<string, string> environment, params string[] args)
     {
-        var start = Start(args);
+        var start = CtBoneProcess.Command(args);
         foreach (var (key, value) in environment)
         {
             start.Environment[key] = value;
@@ -129,32 +142,14 @@ internal sealed class ServiceProcess : IAsyncDisposable
     /// <summary>SIGKILL, as a crash or the OOM killer would: no shutdown code runs.</summary>
     public async Task KillAsync()
     {
-        if (_process is { HasExited: false } process)
+        if (_process is not null)
         {
-            process.Kill(entireProcessTree: false);
-            await process.WaitForExitAsync();
+            await _process.KillAsync();
         }
     }
 
-    /// <summary>SIGTERM, as systemd or docker stop sends it: the exit code, or null if the process still runs after <paramref name="timeout"/>.</summary>
-    public async Task<int?> TerminateAsync(TimeSpan timeout)
-    {
-        using (var kill = Process.Start("kill", ["-TERM", _process!.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
-        {
-            await kill.WaitForExitAsync();
-        }
-
-        using var wait = new CancellationTokenSource(timeout);
-        try
-        {
-            await _process.WaitForExitAsync(wait.Token);
-            return _process.ExitCode;
-        }
-        catch (OperationCanceledException)
-        {
-            return null;
-        }
-    }
+    /// <summary>SIGTERM to the service; its exit code, or null when it still runs after <paramref name="timeout"/>.</summary>
+    public Task<int?> TerminateAsync(TimeSpan timeout) => _process!.TerminateAsync(timeout);
 
     /// <summary>A client that presents the key as a bearer token (no key: anonymous). It follows no redirect, so a test sees one.</summary>
     public HttpClient Client(string? key = null)
@@ -254,23 +249,6 @@ internal sealed class ServiceProcess : IAsyncDisposable
         }
     }
 
-    private static ProcessStartInfo Start(params string[] args)
-    {
-        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "ctbone.dll"));
-        foreach (var arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        return start;
-    }
-
     private async Task WaitUntilReadyAsync()
     {
         using var client = Client();
@@ -279,7 +257,7 @@ internal sealed class ServiceProcess : IAsyncDisposable
         {
             if (_process!.HasExited)
             {
-                throw new InvalidOperationException($"ctbone serve exited with {_process.ExitCode}:\n{Log}");
+                throw new InvalidOperationException($"ctbone {_verb} exited with {_process.ExitCode}:\n{Log}");
             }
 
             try
@@ -297,18 +275,7 @@ internal sealed class ServiceProcess : IAsyncDisposable
             await Task.Delay(200);
         }
 
-        throw new TimeoutException("ctbone serve did not become ready:\n" + Log);
-    }
-
-    private void Append(string? line)
-    {
-        if (line is not null)
-        {
-            lock (_log)
-            {
-                _log.AppendLine(line);
-            }
-        }
+        throw new TimeoutException($"ctbone {_verb} did not become ready:\n" + Log);
     }
 
     internal static int FreePort()
