@@ -224,16 +224,23 @@ internal sealed class ServiceProcess : IAsyncDisposable
         }
     }
 
-    /// <summary>Copies a folder into the inbox as one drop, the way a PACS export or a user's copy would arrive.</summary>
+    /// <summary>
+    /// Puts a copy of a folder into the inbox as one drop: copied beside the inbox, then moved in whole. File.Copy keeps
+    /// the source's modification times, so files copied straight into the inbox looked quiet at once and the watcher
+    /// could take a drop half copied (the test then failed writing into the folder it had moved away).
+    /// </summary>
     public void Drop(string sourceFolder, string dropName)
     {
-        var target = Path.Combine(InboxDirectory, dropName);
+        var staged = Path.Combine(DataDirectory, "test-staging", dropName);
         foreach (var file in Directory.GetFiles(sourceFolder, "*", SearchOption.AllDirectories))
         {
-            var to = Path.Combine(target, Path.GetRelativePath(sourceFolder, file));
+            var to = Path.Combine(staged, Path.GetRelativePath(sourceFolder, file));
             Directory.CreateDirectory(Path.GetDirectoryName(to)!);
             File.Copy(file, to);
         }
+
+        Directory.CreateDirectory(InboxDirectory);
+        Directory.Move(staged, Path.Combine(InboxDirectory, dropName));
     }
 
     public async ValueTask DisposeAsync()
