@@ -46,8 +46,9 @@ public static class BrowserPageExtensions
     public static RouteHandlerBuilder WithFormAntiforgery(this RouteHandlerBuilder builder) => builder.AddEndpointFilter(async (context, next) =>
     {
         var http = context.HttpContext;
-        if (ApiKeyAuthentication.PresentedKey(http.Request) is null
-            && (!http.Request.HasFormContentType || !await http.RequestServices.GetRequiredService<IAntiforgery>().IsRequestValidAsync(http).ConfigureAwait(false)))
+        if (!http.Request.HasFormContentType
+            || (ApiKeyAuthentication.PresentedKey(http.Request) is null
+                && !await http.RequestServices.GetRequiredService<IAntiforgery>().IsRequestValidAsync(http).ConfigureAwait(false)))
         {
             return PageResults.Message(
                 StatusCodes.Status400BadRequest, "Form not accepted", "This form has expired or did not come from a CtBone page. Go back, reload the page and try again.");

@@ -163,7 +163,8 @@ public sealed class FindingsReview(ScreeningPolicy policy, BmdEstimator bmd)
             });
         }
 
-        var first = levels.FirstOrDefault(l => l.Level == "L1") ?? levels[0];
+        // Said the way a reader thinks of it: which vertebra is really T12 (up) or really L1 (down).
+        var first = levels.FirstOrDefault(l => l.Level == (shift == LabelShift.Up ? "L1" : "T12")) ?? levels[0];
         var now = renamed[levels.IndexOf(first)].Level;
         changes.Add($"Labels shifted {(shift == LabelShift.Up ? "up" : "down")} by one level: what was called {first.Level} is {now} "
             + $"({string.Join(", ", levels.Zip(renamed, (a, b) => $"{a.Level}→{b.Level}"))}).");
