@@ -13,15 +13,14 @@ public sealed class ReviewTests(WebSite site)
     public async Task Relabel_WhenAReviewerShiftsTheLabelsDown_TheRecomputedCategoryShowsAndTheStudyIsMarkedReviewed()
     {
         var id = site.Studies[WebSite.ReviewCaseMrn];
-        await using var context = await site.NewContextAsync();
-        var page = await context.NewPageAsync();
-        await WebSite.SignInAsync(page, site.ReviewerKey);
+        await using var session = await site.SignedInAsync(site.ReviewerKey);
+        var page = session.Page;
         await page.GotoAsync("/studies/" + id);
         await Assertions.Expect(page.Locator(".study-head .cat")).ToHaveTextAsync("Low bone density possible");
 
         await page.GetByRole(AriaRole.Button, new() { Name = "Shift labels down (what is called T12 is L1)" }).ClickAsync();
 
-        await page.WaitForURLAsync($"**/studies/{id}#review");
+        await page.WaitForURLAsync($"**/studies/{id}#review", new() { WaitUntil = WaitUntilState.DOMContentLoaded });
         await Assertions.Expect(page.Locator(".study-head .cat")).ToHaveTextAsync("Low density not flagged");
         await Assertions.Expect(page.Locator(".study-head .reviewed")).ToContainTextAsync("Reviewed by dr reviewer");
         await Assertions.Expect(page.Locator("section.result .was")).ToContainTextAsync("Before review: Low bone density possible at L1: 150 HU");
@@ -53,9 +52,8 @@ public sealed class ReviewTests(WebSite site)
     public async Task ReviewForms_WhenAReviewerGivesNoReason_AreRefusedInThePage()
     {
         var id = site.Studies[WebSite.StandardMrn];
-        await using var context = await site.NewContextAsync();
-        var page = await context.NewPageAsync();
-        await WebSite.SignInAsync(page, site.ReviewerKey);
+        await using var session = await site.SignedInAsync(site.ReviewerKey);
+        var page = session.Page;
         await page.GotoAsync("/studies/" + id);
 
         // The browser itself asks for the reason (required); a post without one, as a script might send, is refused with the reason why.
@@ -63,7 +61,7 @@ public sealed class ReviewTests(WebSite site)
         var token = await form.Locator("input[name=__RequestVerificationToken]").InputValueAsync();
         var response = await page.APIRequest.PostAsync($"/studies/{id}/review", new()
         {
-            Form = context.APIRequest.CreateFormData().Set("__RequestVerificationToken", token).Set("action", "exclude").Set("level", "L2").Set("reason", " "),
+            Form = session.Context.APIRequest.CreateFormData().Set("__RequestVerificationToken", token).Set("action", "exclude").Set("level", "L2").Set("reason", " "),
         });
 
         Assert.Equal(400, response.Status);
@@ -74,9 +72,8 @@ public sealed class ReviewTests(WebSite site)
     public async Task ReviewActions_ForAViewer_AreNotShownAndADirectPostIs403()
     {
         var id = site.Studies[WebSite.OsteoporoticMrn];
-        await using var context = await site.NewContextAsync();
-        var page = await context.NewPageAsync();
-        await WebSite.SignInAsync(page, site.ViewerKey);
+        await using var session = await site.SignedInAsync(site.ViewerKey);
+        var page = session.Page;
         await page.GotoAsync("/studies/" + id);
 
         Assert.Equal(0, await page.Locator($"form[action='/studies/{id}/review']").CountAsync());
@@ -86,7 +83,7 @@ public sealed class ReviewTests(WebSite site)
         var token = await page.Locator("form[action='/signout'] input[name=__RequestVerificationToken]").InputValueAsync();
         var form = await page.APIRequest.PostAsync($"/studies/{id}/review", new()
         {
-            Form = context.APIRequest.CreateFormData().Set("__RequestVerificationToken", token).Set("action", "reject"),
+            Form = session.Context.APIRequest.CreateFormData().Set("__RequestVerificationToken", token).Set("action", "reject"),
         });
         var json = await page.APIRequest.PostAsync($"/api/analyses/{id}/review", new() { DataObject = new { flag = "rejected" } });
 

@@ -19,7 +19,7 @@ public sealed class SignInPageTests(WebSite site)
         await page.GetByLabel("API key").FillAsync(site.ViewerKey);
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
 
-        await page.WaitForURLAsync("**/worklist?show=all");
+        await page.WaitForURLAsync("**/worklist?show=all", new() { WaitUntil = WaitUntilState.DOMContentLoaded });
         await Assertions.Expect(page.Locator(".who")).ToContainTextAsync("dr viewer (viewer)");
     }
 
@@ -42,26 +42,24 @@ public sealed class SignInPageTests(WebSite site)
     [Fact]
     public async Task Session_HoldsNoKeyAndIsHttpOnlyStrictAndNotSecureOnPlainHttp()
     {
-        await using var context = await site.NewContextAsync();
-        var page = await context.NewPageAsync();
+        await using var browser = await site.SignedInAsync(site.ViewerKey);
 
-        await WebSite.SignInAsync(page, site.ViewerKey);
+        var cookies = await browser.Context.CookiesAsync();
 
-        var session = Assert.Single(await context.CookiesAsync(), c => c.Name == "ctbone-session");
+        var session = Assert.Single(cookies, c => c.Name == "ctbone-session");
         Assert.True(session.HttpOnly);
         Assert.Equal(SameSiteAttribute.Strict, session.SameSite);
         Assert.False(session.Secure);
         Assert.DoesNotContain(site.ViewerKey["ctb_".Length..], session.Value, StringComparison.Ordinal);
-        Assert.All(await context.CookiesAsync(), c => Assert.Equal(SameSiteAttribute.Strict, c.SameSite));
+        Assert.All(cookies, c => Assert.Equal(SameSiteAttribute.Strict, c.SameSite));
     }
 
     [Fact]
     public async Task Session_WhenItsKeyIsRevoked_EndsAtTheNextPage()
     {
         var (id, key) = await site.Service.CreateKeyWithIdAsync("viewer", "to be revoked");
-        await using var context = await site.NewContextAsync();
-        var page = await context.NewPageAsync();
-        await WebSite.SignInAsync(page, key);
+        await using var session = await site.SignedInAsync(key);
+        var page = session.Page;
 
         using (var admin = site.Service.Client(site.AdminKey))
         {
@@ -75,12 +73,11 @@ public sealed class SignInPageTests(WebSite site)
     [Fact]
     public async Task SignOut_EndsTheSession()
     {
-        await using var context = await site.NewContextAsync();
-        var page = await context.NewPageAsync();
-        await WebSite.SignInAsync(page, site.ViewerKey);
+        await using var session = await site.SignedInAsync(site.ViewerKey);
+        var page = session.Page;
 
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign out" }).ClickAsync();
-        await page.WaitForURLAsync("**/signin");
+        await page.WaitForURLAsync("**/signin", new() { WaitUntil = WaitUntilState.DOMContentLoaded });
         await page.GotoAsync("/worklist");
 
         Assert.Contains("/signin?returnUrl=", page.Url, StringComparison.Ordinal);
@@ -89,9 +86,8 @@ public sealed class SignInPageTests(WebSite site)
     [Fact]
     public async Task Hangfire_ForAnAdminSignedInInTheBrowser_Opens()
     {
-        await using var context = await site.NewContextAsync();
-        var page = await context.NewPageAsync();
-        await WebSite.SignInAsync(page, site.AdminKey);
+        await using var session = await site.SignedInAsync(site.AdminKey);
+        var page = session.Page;
 
         var response = await page.GotoAsync("/hangfire");
 

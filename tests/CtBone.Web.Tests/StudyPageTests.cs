@@ -10,13 +10,12 @@ public sealed class StudyPageTests(WebSite site)
     [Fact]
     public async Task Study_OpenedFromTheWorklist_ShowsHeaderLevelsSourcesAndLoadedKeyImages()
     {
-        await using var context = await site.NewContextAsync();
-        var page = await context.NewPageAsync();
-        await WebSite.SignInAsync(page, site.ViewerKey);
+        await using var session = await site.SignedInAsync(site.ViewerKey);
+        var page = session.Page;
 
         await page.Locator("table.worklist tbody tr").Filter(new() { HasText = WebSite.FractureMrn }).GetByRole(AriaRole.Link).ClickAsync();
 
-        await page.WaitForURLAsync("**/studies/" + site.Studies[WebSite.FractureMrn]);
+        await page.WaitForURLAsync("**/studies/" + site.Studies[WebSite.FractureMrn], new() { WaitUntil = WaitUntilState.DOMContentLoaded });
         await Assertions.Expect(page.Locator("h1")).ToHaveTextAsync("PHANTOM, OSTEOPOROTIC");
         await Assertions.Expect(page.Locator(".facts").First).ToContainTextAsync(WebSite.FractureMrn);
         var l1 = page.Locator("table.levels tbody tr").Filter(new() { Has = page.GetByRole(AriaRole.Rowheader, new() { Name = "L1", Exact = true }) });
@@ -38,9 +37,8 @@ public sealed class StudyPageTests(WebSite site)
     [Fact]
     public async Task Planning_WhenFusionLevelsArePicked_ShowsEachHuTheLowestLevelAndTheSourcedRiskNotes()
     {
-        await using var context = await site.NewContextAsync();
-        var page = await context.NewPageAsync();
-        await WebSite.SignInAsync(page, site.ViewerKey);
+        await using var session = await site.SignedInAsync(site.ViewerKey);
+        var page = session.Page;
         await page.GotoAsync("/studies/" + site.Studies[WebSite.OsteoporoticMrn]);
 
         var planning = page.Locator("#planning");
@@ -65,9 +63,8 @@ public sealed class StudyPageTests(WebSite site)
     [Fact]
     public async Task Timeline_WhenThePatientHasAnEarlierCt_ShowsHuOverTimeAndFasterThanNormalLoss()
     {
-        await using var context = await site.NewContextAsync();
-        var page = await context.NewPageAsync();
-        await WebSite.SignInAsync(page, site.ViewerKey);
+        await using var session = await site.SignedInAsync(site.ViewerKey);
+        var page = session.Page;
 
         await page.GotoAsync("/studies/" + site.Studies[WebSite.OsteoporoticMrn]);
 
@@ -80,15 +77,14 @@ public sealed class StudyPageTests(WebSite site)
         await Assertions.Expect(l1).ToContainTextAsync("faster than the normal loss of about 2.5 HU/year");
         await Assertions.Expect(timeline).ToContainTextAsync("Jang et al., Radiology 2019");
         await timeline.GetByRole(AriaRole.Link).ClickAsync();
-        await page.WaitForURLAsync("**/studies/" + site.EarlierOsteoporoticId);
+        await page.WaitForURLAsync("**/studies/" + site.EarlierOsteoporoticId, new() { WaitUntil = WaitUntilState.DOMContentLoaded });
     }
 
     [Fact]
     public async Task Report_IsPrintableWithoutFormsAndKeepsTheWording()
     {
-        await using var context = await site.NewContextAsync();
-        var page = await context.NewPageAsync();
-        await WebSite.SignInAsync(page, site.ReviewerKey);
+        await using var session = await site.SignedInAsync(site.ReviewerKey);
+        var page = session.Page;
 
         await page.GotoAsync($"/studies/{site.Studies[WebSite.FractureMrn]}/report?levels=L2&levels=L3");
         await page.EmulateMediaAsync(new() { Media = Media.Print });

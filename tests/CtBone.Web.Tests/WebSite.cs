@@ -103,13 +103,23 @@ public sealed class WebSite : IAsyncLifetime
         ViewportSize = new ViewportSize { Width = 1280, Height = 900 },
     });
 
+    /// <summary>A fresh browser signed in with <paramref name="key"/> through the sign-in page, on the worklist.</summary>
+    public async Task<BrowserSession> SignedInAsync(string key)
+    {
+        var context = await NewContextAsync();
+        var page = await context.NewPageAsync();
+        await SignInAsync(page, key);
+        return new BrowserSession(context, page);
+    }
+
     /// <summary>Signs in through the page, as a person pastes a key, and lands on the worklist.</summary>
     public static async Task SignInAsync(IPage page, string key)
     {
         await page.GotoAsync("/signin");
         await page.GetByLabel("API key").FillAsync(key);
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
-        await page.WaitForURLAsync("**/worklist");
+        // The sign-in answer redirects: wait for the worklist to be parsed; assertions wait for what they look for.
+        await page.WaitForURLAsync("**/worklist", new() { WaitUntil = WaitUntilState.DOMContentLoaded });
     }
 
     public static string Screenshot(string name) => Path.Combine(ScreenshotFolder, name);
@@ -150,6 +160,16 @@ public sealed class WebSite : IAsyncLifetime
             MeanHu = set.FirstOrDefault(s => s.Level == l.Level) is { Level: not null } exact ? exact.Hu : l.MeanHu + hu,
         })],
     };
+}
+
+/// <summary>A browser context and its page; disposing closes both.</summary>
+public sealed class BrowserSession(IBrowserContext context, IPage page) : IAsyncDisposable
+{
+    public IBrowserContext Context => context;
+
+    public IPage Page => page;
+
+    public ValueTask DisposeAsync() => context.DisposeAsync();
 }
 
 [CollectionDefinition(Name)]

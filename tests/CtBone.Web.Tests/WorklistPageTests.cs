@@ -10,9 +10,8 @@ public sealed class WorklistPageTests(WebSite site)
     [Fact]
     public async Task Worklist_AsViewer_ListsFlaggedStudiesOnlyWithTheirResult()
     {
-        await using var context = await site.NewContextAsync();
-        var page = await context.NewPageAsync();
-        await WebSite.SignInAsync(page, site.ViewerKey);
+        await using var session = await site.SignedInAsync(site.ViewerKey);
+        var page = session.Page;
 
         var rows = page.Locator("table.worklist tbody tr");
         await Assertions.Expect(rows.Filter(new() { HasText = WebSite.OsteoporoticMrn })).ToHaveCountAsync(2);
@@ -27,9 +26,8 @@ public sealed class WorklistPageTests(WebSite site)
     [Fact]
     public async Task Filters_BySearchSeverityAndShowAll_NarrowTheListAndStayInTheForm()
     {
-        await using var context = await site.NewContextAsync();
-        var page = await context.NewPageAsync();
-        await WebSite.SignInAsync(page, site.ViewerKey);
+        await using var session = await site.SignedInAsync(site.ViewerKey);
+        var page = session.Page;
         var rows = page.Locator("table.worklist tbody tr");
 
         await page.GetByLabel("Patient name, MRN or accession").FillAsync(WebSite.FractureMrn);
@@ -57,9 +55,8 @@ public sealed class WorklistPageTests(WebSite site)
     [Fact]
     public async Task Worklist_WhenAFilterCannotBeRead_SaysSoAndIgnoresIt()
     {
-        await using var context = await site.NewContextAsync();
-        var page = await context.NewPageAsync();
-        await WebSite.SignInAsync(page, site.ViewerKey);
+        await using var session = await site.SignedInAsync(site.ViewerKey);
+        var page = session.Page;
 
         await page.GotoAsync("/worklist?from=last-tuesday&category=brittle");
 
