@@ -143,6 +143,11 @@ public sealed class FindingsReview(ScreeningPolicy policy, BmdEstimator bmd)
 
     private static (List<LevelFinding> Levels, string? Problem) Shift(List<LevelFinding> levels, LabelShift shift, List<string> changes)
     {
+        if (levels.Count == 0)
+        {
+            return (levels, "the analysis found no levels to relabel");
+        }
+
         var by = shift == LabelShift.Up ? -1 : 1;
         var renamed = new List<LevelFinding>(levels.Count);
         foreach (var level in levels)

@@ -136,6 +136,12 @@ public class FindingsReviewTests
     }
 
     [Fact]
+    public void Apply_WhenThereAreNoLevels_RefusesTheShift()
+    {
+        Assert.Equal("the analysis found no levels to relabel", Review.Apply(Analysed([]), new FindingsCorrection { ShiftLabels = LabelShift.Up }).Problem);
+    }
+
+    [Fact]
     public void Apply_WhenNothingIsAsked_Refuses()
     {
         Assert.NotNull(Review.Apply(Analysed(Levels(150, 100, 170, 160, 155, 150)), new FindingsCorrection()).Problem);
