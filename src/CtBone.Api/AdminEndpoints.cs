@@ -21,7 +21,7 @@ public static class AdminEndpoints
         {
             if (string.IsNullOrWhiteSpace(request.Name) || request.Role is null || !Roles.IsKnown(request.Role))
             {
-                return Problems.BadRequest($"a key needs a name and a role: {Roles.Ingest}, {Roles.Viewer} or {Roles.Admin}");
+                return Problems.BadRequest($"a key needs a name and a role: {Roles.Known}");
             }
 
             var (identity, key) = await keys.CreateAsync(request.Name, request.Role, cancellationToken).ConfigureAwait(false);

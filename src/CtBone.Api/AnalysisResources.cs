@@ -40,9 +40,19 @@ public sealed record AnalysisResource
 
     public IReadOnlyList<string> KeyImages { get; init; } = [];
 
-    /// <summary>The findings document of issue 3, as the worker posted it.</summary>
+    /// <summary>The findings document of issue 3: as a reviewer corrected it when <see cref="Reviewed"/>, else as the worker posted it.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public JsonElement? Findings { get; init; }
+
+    /// <summary>True when a reviewer corrected or confirmed the result; <see cref="Findings"/> is then the corrected one.</summary>
+    public bool Reviewed { get; init; }
+
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public ReviewDocument? Review { get; init; }
+
+    /// <summary>The findings as the analysis made them, beside the corrected ones; only when reviewed.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public JsonElement? OriginalFindings { get; init; }
 
     public static AnalysisResource From(AnalysisRecord record, IReadOnlyList<string> imageNames)
     {
@@ -66,8 +76,22 @@ public sealed record AnalysisResource
             StartedAt = record.StartedAt,
             FinishedAt = record.FinishedAt,
             KeyImages = [.. imageNames.Select(name => $"/api/analyses/{record.Id}/images/{name}")],
-            Findings = record.FindingsJson is { } json ? JsonDocument.Parse(json).RootElement.Clone() : null,
+            Findings = Json(record.ResultFindingsJson),
+            Reviewed = record.IsReviewed,
+            Review = ReviewDocument.Parse(record.ReviewJson),
+            OriginalFindings = record.IsReviewed ? Json(record.FindingsJson) : null,
         };
+    }
+
+    private static JsonElement? Json(string? json)
+    {
+        if (json is null)
+        {
+            return null;
+        }
+
+        using var document = JsonDocument.Parse(json);
+        return document.RootElement.Clone();
     }
 }
 
@@ -104,6 +128,12 @@ public sealed record AnalysisListItem
 
     public DateTimeOffset? FinishedAt { get; init; }
 
+    /// <summary>Manufacturer and model of the scanner.</summary>
+    public string? Scanner { get; init; }
+
+    /// <summary>True when a reviewer corrected or confirmed it; category, severity and flag are then the reviewed ones.</summary>
+    public bool Reviewed { get; init; }
+
     public required string Href { get; init; }
 
     public static AnalysisListItem From(AnalysisRecord r) => new()
@@ -123,6 +153,8 @@ public sealed record AnalysisListItem
         AlgorithmVersion = r.AlgorithmVersion,
         CreatedAt = r.CreatedAt,
         FinishedAt = r.FinishedAt,
+        Scanner = r.Scanner,
+        Reviewed = r.IsReviewed,
         Href = "/api/analyses/" + r.Id,
     };
 }

@@ -2,6 +2,7 @@ using System.Security.Claims;
 using System.Text.Encodings.Web;
 using CtBone.Store;
 using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
@@ -19,19 +20,24 @@ public sealed class ApiKeyAuthentication(
     public const string SchemeName = "ApiKey";
     public const string KeyHeader = "X-Api-Key";
 
-    protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
+    /// <summary>The key the request presents, or null: a request without one is a browser's, with its session cookie.</summary>
+    public static string? PresentedKey(HttpRequest request)
     {
-        string? presented = null;
-        if (Request.Headers.TryGetValue(KeyHeader, out var header))
+        ArgumentNullException.ThrowIfNull(request);
+        if (request.Headers.TryGetValue(KeyHeader, out var header))
         {
-            presented = header.ToString();
-        }
-        else if (Request.Headers.TryGetValue(HeaderNames.Authorization, out var authorization)
-            && authorization.ToString() is var value && value.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
-        {
-            presented = value["Bearer ".Length..].Trim();
+            return header.ToString();
         }
 
+        return request.Headers.TryGetValue(HeaderNames.Authorization, out var authorization)
+            && authorization.ToString() is var value && value.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)
+            ? value["Bearer ".Length..].Trim()
+            : null;
+    }
+
+    protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
+    {
+        var presented = PresentedKey(Request);
         if (string.IsNullOrEmpty(presented))
         {
             return AuthenticateResult.NoResult();
@@ -53,10 +59,13 @@ public sealed class ApiKeyAuthentication(
     }
 }
 
-/// <summary>The authorization policies routes name: each role, with admin allowed everywhere.</summary>
+/// <summary>The authorization policies routes and pages name: each role, with admin allowed everywhere and reviewers reading what viewers read.</summary>
 public static class Policies
 {
     public const string Ingest = "ingest";
     public const string Viewer = "viewer";
     public const string Admin = "admin";
+
+    /// <summary>Reviewer corrections: reviewers and admins.</summary>
+    public const string Reviewer = "reviewer";
 }

@@ -1,6 +1,10 @@
 using System.Text.Json;
+using CtBone.Api.Web;
 using CtBone.Core;
 using CtBone.Fhir;
+using CtBone.Core.Calibration;
+using CtBone.Core.Review;
+using CtBone.Core.Screening;
 using CtBone.Store;
 using CtBone.Worker;
 using Hangfire;
@@ -20,18 +24,18 @@ public static class ApiSetup
 {
     public static IServiceCollection AddCtBoneApi(this IServiceCollection services)
     {
-        services.AddAuthentication(ApiKeyAuthentication.SchemeName)
-            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthentication>(ApiKeyAuthentication.SchemeName, null);
+        services.AddBrowserSessions();
         services.AddAuthorizationBuilder()
             .AddPolicy(Policies.Ingest, policy => policy.RequireRole(Roles.Ingest, Roles.Admin))
-            .AddPolicy(Policies.Viewer, policy => policy.RequireRole(Roles.Viewer, Roles.Admin))
+            .AddPolicy(Policies.Viewer, policy => policy.RequireRole(Roles.Viewer, Roles.Reviewer, Roles.Admin))
+            .AddPolicy(Policies.Reviewer, policy => policy.RequireRole(Roles.Reviewer, Roles.Admin))
             .AddPolicy(Policies.Admin, policy => policy.RequireRole(Roles.Admin))
             // A route added without a policy is closed to anonymous callers rather than open to everyone.
             .SetFallbackPolicy(new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build());
         services.AddProblemDetails(problems => problems.CustomizeProblemDetails = context => context.ProblemDetails.Detail ??= context.HttpContext.Response.StatusCode switch
         {
             // The answers the framework writes without a body (authentication, authorization, limits) say what to do.
-            StatusCodes.Status401Unauthorized => $"present an API key as 'Authorization: Bearer ctb_...' or '{ApiKeyAuthentication.KeyHeader}'; unknown and revoked keys are refused",
+            StatusCodes.Status401Unauthorized => $"present an API key as 'Authorization: Bearer ctb_...' or '{ApiKeyAuthentication.KeyHeader}' (in a browser, sign in at {BrowserSessions.SignInPath}); unknown and revoked keys are refused",
             StatusCodes.Status403Forbidden => "this API key's role may not use this route",
             StatusCodes.Status413PayloadTooLarge => "the body is larger than this route takes",
             StatusCodes.Status415UnsupportedMediaType => "this route takes another Content-Type (application/json for a JSON body)",
@@ -51,6 +55,13 @@ public static class ApiSetup
         services.AddOpenApi();
         services.AddSingleton<AuditTrail>();
         services.AddSettings<FhirExportOptions>(FhirExportOptions.Section);
+        // The service analyses with the default policy (the worker runs `ctbone analyze` without --policy), so reviews re-screen with it too.
+        services.AddSingleton(ScreeningPolicy.Default);
+        services.AddSingleton(new BmdEstimator());
+        services.AddSingleton<FindingsReview>();
+        services.AddSingleton<AnalysisReviews>();
+        services.AddSingleton<PageData>();
+        services.AddRazorComponents();
         services.AddHealthChecks().AddCheck<DatabaseHealth>("database", tags: ["ready"]);
         return services;
     }
@@ -67,7 +78,9 @@ public static class ApiSetup
         app.MapOpenApi().AllowAnonymous();
         app.MapAnalyses();
         app.MapFhirReports();
+        app.MapReviews();
         app.MapAdmin();
+        app.MapPages();
         // The dashboard shows job arguments (analysis ids only) and lets one delete or requeue jobs: admins only.
         app.MapHangfireDashboard("/hangfire", new DashboardOptions { Authorization = [], AsyncAuthorization = [], DisplayStorageConnectionString = false })
             .RequireAuthorization(Policies.Admin);

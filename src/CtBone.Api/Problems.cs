@@ -12,7 +12,15 @@ internal static class Problems
 
     public static IResult NotFound(string detail) => Results.Problem(detail: detail, statusCode: StatusCodes.Status404NotFound, title: "Not found");
 
-    public static IResult Conflict(string detail) => Results.Problem(detail: detail, statusCode: StatusCodes.Status409Conflict, title: "Not in a state that allows this");
+    public static IResult Conflict(string detail) => Results.Problem(detail: detail, statusCode: StatusCodes.Status409Conflict, title: "Not possible in this state");
+
+    /// <summary>A 400, 404 or 409 problem with the reason.</summary>
+    public static IResult For(int status, string detail) => status switch
+    {
+        StatusCodes.Status404NotFound => NotFound(detail),
+        StatusCodes.Status409Conflict => Conflict(detail),
+        _ => BadRequest(detail),
+    };
 }
 
 /// <summary>

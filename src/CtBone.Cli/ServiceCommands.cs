@@ -23,7 +23,7 @@ internal static class ServiceCommands
     public const string ServeUsage = "serve [--data DIR] [--urls URL] [--inbox DIR] [--postgres CONNECTION] [--config FILE]";
     public const string ApiUsage = "api --postgres CONNECTION [--data DIR] [--urls URL] [--inbox DIR] [--config FILE]";
     public const string WorkerUsage = "worker --postgres CONNECTION --api URL --key INGEST_KEY [--data DIR] [--config FILE]";
-    public const string KeysUsage = "keys create --role ingest|viewer|admin --name NAME | keys list | keys revoke ID  [--data DIR] [--postgres CONNECTION]";
+    public const string KeysUsage = "keys create --role ingest|viewer|reviewer|admin --name NAME | keys list | keys revoke ID  [--data DIR] [--postgres CONNECTION]";
 
     private const string DefaultUrl = "http://127.0.0.1:5080";
     private const string ServeWorkerKeyName = "serve-worker";

@@ -88,5 +88,24 @@ public sealed record AnalysisRecord
     /// <summary>The findings document as the worker posted it (the issue 3 contract).</summary>
     public string? FindingsJson { get; init; }
 
+    /// <summary>Manufacturer and model of the scanner, from the findings' acquisition.</summary>
+    public string? Scanner { get; init; }
+
+    /// <summary>The findings as a reviewer corrected them (same document shape); null until reviewed.</summary>
+    public string? CorrectedFindingsJson { get; init; }
+
+    public DateTimeOffset? ReviewedAt { get; init; }
+
+    /// <summary>Name of the key that made the latest review.</summary>
+    public string? ReviewedBy { get; init; }
+
+    /// <summary>The review itself (decision on the flag, note, every change with who and when), as the API writes it.</summary>
+    public string? ReviewJson { get; init; }
+
     public bool IsFinal => State is AnalysisState.Completed or AnalysisState.Rejected or AnalysisState.Failed;
+
+    public bool IsReviewed => ReviewedAt is not null;
+
+    /// <summary>The findings to show: the reviewer's when there are any, else the analysis' own.</summary>
+    public string? ResultFindingsJson => CorrectedFindingsJson ?? FindingsJson;
 }

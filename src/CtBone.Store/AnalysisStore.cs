@@ -49,6 +49,18 @@ public sealed record AnalysisQuery
 
     public string? Accession { get; init; }
 
+    /// <summary>"severe" (or any severity the findings name).</summary>
+    public string? Severity { get; init; }
+
+    /// <summary>Exactly one scanner as <see cref="AnalysisStore.ScannersAsync"/> lists them (manufacturer and model).</summary>
+    public string? Scanner { get; init; }
+
+    /// <summary>True: only analyses a reviewer corrected or confirmed; false: only those not reviewed.</summary>
+    public bool? Reviewed { get; init; }
+
+    /// <summary>The patient ID or accession number exactly, or any part of the patient name, ignoring case.</summary>
+    public string? Search { get; init; }
+
     /// <summary>Only the current result of each series (the default), or every analysis ever made.</summary>
     public bool CurrentOnly { get; init; } = true;
 
@@ -58,6 +70,27 @@ public sealed record AnalysisQuery
 }
 
 public sealed record AnalysisPage(IReadOnlyList<AnalysisRecord> Items, int Total, int Page, int PageSize);
+
+/// <summary>
+/// A reviewer's corrected result. From then on the list's category, severity and flag follow it and the API shows it;
+/// the analysis' own findings stay as they were.
+/// </summary>
+public sealed record AnalysisReview
+{
+    public required Findings Corrected { get; init; }
+
+    public required string CorrectedJson { get; init; }
+
+    public required string ReviewedBy { get; init; }
+
+    public required DateTimeOffset ReviewedAt { get; init; }
+
+    /// <summary>The review document (decision on the flag, note, changes), as the API writes it.</summary>
+    public required string ReviewJson { get; init; }
+
+    /// <summary>The reviewer rejected the flag: the analysis leaves the flagged list whatever its category.</summary>
+    public bool FlagRejected { get; init; }
+}
 
 /// <summary>What recording an outcome did: the record as it now stands, and whether it was final already (a repeated post).</summary>
 public sealed record OutcomeRecorded(AnalysisRecord Record, bool WasAlreadyFinal);
@@ -73,7 +106,7 @@ public sealed class AnalysisStore(FindingsDatabase database, TimeProvider clock)
     private const string ListColumns = """
         id, study_instance_uid, series_instance_uid, algorithm_version, source_kind, source_ref, instance_count, state, reason,
         is_current, superseded_by, attempts, lease_owner, lease_until, created_at, started_at, finished_at, patient_id,
-        patient_name, accession_number, study_date, category, severity, flagged, level_used, screening_hu
+        patient_name, accession_number, study_date, category, severity, flagged, level_used, screening_hu, scanner, reviewed_at, reviewed_by
         """;
 
     /// <summary>Queues an analysis unless one with the same dedupe key exists; returns the one that stands and whether it is new.</summary>
@@ -296,6 +329,8 @@ public sealed class AnalysisStore(FindingsDatabase database, TimeProvider clock)
                     },
                     transaction).ConfigureAwait(false);
 
+                await connection.ExecuteAsync(
+                    "update analyses set scanner = @scanner where id = @id", new { id, scanner = ScannerName(findings.Acquisition) }, transaction).ConfigureAwait(false);
                 await connection.ExecuteAsync("delete from key_images where analysis_id = @id", new { id }, transaction).ConfigureAwait(false);
                 foreach (var image in images)
                 {
@@ -367,17 +402,109 @@ public sealed class AnalysisStore(FindingsDatabase database, TimeProvider clock)
             parameters.Add("accession", query.Accession.Trim());
         }
 
+        if (!string.IsNullOrWhiteSpace(query.Severity))
+        {
+            where.Add("severity = @severity");
+            parameters.Add("severity", query.Severity.Trim());
+        }
+
+        if (!string.IsNullOrWhiteSpace(query.Scanner))
+        {
+            where.Add("scanner = @scanner");
+            parameters.Add("scanner", query.Scanner.Trim());
+        }
+
+        if (query.Reviewed is { } reviewed)
+        {
+            where.Add(reviewed ? "reviewed_at is not null" : "reviewed_at is null");
+        }
+
+        if (!string.IsNullOrWhiteSpace(query.Search))
+        {
+            where.Add("(patient_id = @search or accession_number = @search or lower(patient_name) like @searchName escape '\\')");
+            parameters.Add("search", query.Search.Trim());
+            parameters.Add("searchName", "%" + LikeLiteral(query.Search.Trim().ToLowerInvariant()) + "%");
+        }
+
         var filter = where.Count == 0 ? string.Empty : " where " + string.Join(" and ", where);
         parameters.Add("limit", size);
         parameters.Add("offset", (page - 1) * size);
         var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
-            var total = await connection.ExecuteScalarAsync<long>("select count(*) from analyses" + filter, parameters).ConfigureAwait(false);
-            var rows = await connection.QueryAsync<Row>(
-                $"select {ListColumns} from analyses{filter} order by created_at desc, id desc limit @limit offset @offset", parameters).ConfigureAwait(false);
+            // One query for the page and the total; only a page past the end needs a second one to count.
+            var rows = (await connection.QueryAsync<Row>(
+                $"select {ListColumns}, count(*) over () as total_count from analyses{filter} order by created_at desc, id desc limit @limit offset @offset",
+                parameters).ConfigureAwait(false)).ToList();
+            var total = rows.Count > 0 ? rows[0].TotalCount : await connection.ExecuteScalarAsync<long>("select count(*) from analyses" + filter, parameters).ConfigureAwait(false);
             return new AnalysisPage([.. rows.Select(r => r.ToRecord())], (int)total, page, size);
         }
+    }
+
+    /// <summary>
+    /// Stores a reviewer's corrected result unless another review landed since <paramref name="basedOn"/> (the
+    /// <see cref="AnalysisRecord.ReviewedAt"/> the reviewer saw; null for a first review). Only completed analyses are
+    /// reviewed. Returns the record as it now stands, or null when it was not stored.
+    /// </summary>
+    public async Task<AnalysisRecord?> RecordReviewAsync(string id, AnalysisReview review, DateTimeOffset? basedOn, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(review);
+        var screening = review.Corrected.Screening;
+        var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            var changed = await connection.ExecuteAsync(
+                """
+                update analyses set corrected_findings_json = @json, reviewed_at = @at, reviewed_by = @by, review_json = @reviewJson,
+                    category = @category, severity = @severity, flagged = @flagged, level_used = @levelUsed, screening_hu = @hu
+                where id = @id and state = 'completed' and coalesce(reviewed_at, '') = @basedOn
+                """,
+                new
+                {
+                    id,
+                    json = review.CorrectedJson,
+                    at = StoreTime.Text(review.ReviewedAt),
+                    by = review.ReviewedBy,
+                    reviewJson = review.ReviewJson,
+                    category = screening is null ? null : Text(screening.Category),
+                    severity = screening?.Severity,
+                    flagged = !review.FlagRejected && screening?.Category is ScreeningCategory.Osteopenia or ScreeningCategory.Osteoporosis ? 1 : 0,
+                    levelUsed = screening?.LevelUsed,
+                    hu = screening?.Hu,
+                    basedOn = basedOn is { } b ? StoreTime.Text(b) : string.Empty,
+                }).ConfigureAwait(false);
+            return changed == 1 ? await GetAsync(id, cancellationToken).ConfigureAwait(false) : null;
+        }
+    }
+
+    /// <summary>The completed, current analyses of one patient (same patient ID), oldest study first: the patient's timeline.</summary>
+    public async Task<IReadOnlyList<AnalysisRecord>> PatientHistoryAsync(string patientId, CancellationToken cancellationToken = default)
+    {
+        var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            var rows = await connection.QueryAsync<Row>(
+                "select * from analyses where patient_id = @patientId and state = 'completed' and is_current = 1 order by study_date, created_at",
+                new { patientId }).ConfigureAwait(false);
+            return [.. rows.Select(r => r.ToRecord())];
+        }
+    }
+
+    /// <summary>The scanners of current results, for the list's scanner filter.</summary>
+    public async Task<IReadOnlyList<string>> ScannersAsync(CancellationToken cancellationToken = default)
+    {
+        var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            return [.. await connection.QueryAsync<string>("select distinct scanner from analyses where scanner is not null and is_current = 1 order by scanner").ConfigureAwait(false)];
+        }
+    }
+
+    /// <summary>"Manufacturer Model" as the series' header names them; null when it names neither.</summary>
+    public static string? ScannerName(AcquisitionSummary? acquisition)
+    {
+        var name = string.Join(' ', new[] { acquisition?.Manufacturer, acquisition?.ManufacturerModelName }.Where(n => !string.IsNullOrWhiteSpace(n)).Select(n => n!.Trim()));
+        return name.Length == 0 ? null : name;
     }
 
     public async Task<IReadOnlyList<string>> KeyImageNamesAsync(string id, CancellationToken cancellationToken = default)
@@ -474,6 +601,19 @@ public sealed class AnalysisStore(FindingsDatabase database, TimeProvider clock)
 
         public string? DedupeKey { get; set; }
 
+        public string? Scanner { get; set; }
+
+        public string? CorrectedFindingsJson { get; set; }
+
+        public string? ReviewedAt { get; set; }
+
+        public string? ReviewedBy { get; set; }
+
+        public string? ReviewJson { get; set; }
+
+        /// <summary>The list's window count (<c>count(*) over ()</c>); 0 elsewhere.</summary>
+        public long TotalCount { get; set; }
+
         public AnalysisRecord ToRecord() => new()
         {
             Id = Id,
@@ -503,6 +643,11 @@ public sealed class AnalysisStore(FindingsDatabase database, TimeProvider clock)
             LevelUsed = LevelUsed,
             ScreeningHu = ScreeningHu,
             FindingsJson = FindingsJson,
+            Scanner = Scanner,
+            CorrectedFindingsJson = CorrectedFindingsJson,
+            ReviewedAt = StoreTime.Time(ReviewedAt),
+            ReviewedBy = ReviewedBy,
+            ReviewJson = ReviewJson,
         };
     }
 }

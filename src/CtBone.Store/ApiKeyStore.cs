@@ -15,7 +15,13 @@ public static class Roles
 
     public const string Admin = "admin";
 
-    public static bool IsKnown(string role) => role is Ingest or Viewer or Admin;
+    /// <summary>Radiologists or surgeons who correct results (labels, exclusions, the flag); they also read what viewers read.</summary>
+    public const string Reviewer = "reviewer";
+
+    /// <summary>Every role, for messages.</summary>
+    public static string Known => $"{Ingest}, {Viewer}, {Reviewer} or {Admin}";
+
+    public static bool IsKnown(string role) => role is Ingest or Viewer or Reviewer or Admin;
 }
 
 /// <summary>Who a presented key belongs to.</summary>
@@ -35,7 +41,7 @@ public sealed class ApiKeyStore(FindingsDatabase database, TimeProvider clock)
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         if (!Roles.IsKnown(role))
         {
-            throw new ArgumentException($"unknown role '{role}': use {Roles.Ingest}, {Roles.Viewer} or {Roles.Admin}", nameof(role));
+            throw new ArgumentException($"unknown role '{role}': use {Roles.Known}", nameof(role));
         }
 
         var key = Prefix + Base64Url(RandomNumberGenerator.GetBytes(32));
@@ -64,6 +70,17 @@ public sealed class ApiKeyStore(FindingsDatabase database, TimeProvider clock)
         {
             return await connection.QuerySingleOrDefaultAsync<ApiKeyIdentity>(
                 "select id, name, role from api_keys where key_hash = @hash and revoked_at is null", new { hash = Hash(presentedKey) }).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The identity of a key id that is not revoked; null otherwise. Sessions made from a key check it with this.</summary>
+    public async Task<ApiKeyIdentity?> FindByIdAsync(string id, CancellationToken cancellationToken = default)
+    {
+        var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            return await connection.QuerySingleOrDefaultAsync<ApiKeyIdentity>(
+                "select id, name, role from api_keys where id = @id and revoked_at is null", new { id }).ConfigureAwait(false);
         }
     }
 

@@ -101,6 +101,7 @@ public sealed class FindingsDatabase
             {
                 await connection.ExecuteAsync(Schema.Replace("{blob}", Kind == DatabaseKind.Sqlite ? "blob" : "bytea", StringComparison.Ordinal)).ConfigureAwait(false);
                 await AddMissingColumnsAsync(connection, cancellationToken).ConfigureAwait(false);
+                await AddColumnsAsync(connection).ConfigureAwait(false);
                 await connection.ExecuteAsync(ListIndex).ConfigureAwait(false);
             }
             finally
@@ -151,6 +152,63 @@ public sealed class FindingsDatabase
         drop index if exists analyses_flagged_list;
         create index if not exists analyses_list on analyses
             (created_at, id, is_current, state, flagged, category, study_date, patient_id, patient_name_folded, accession_number);
+        """;
+
+    /// <summary>
+    /// Columns added to <c>analyses</c> after its first release: a table made earlier gets them here, since
+    /// <c>create table if not exists</c> leaves it as it was. SQLite has no <c>add column if not exists</c>, so both ask.
+    /// </summary>
+    private async Task AddColumnsAsync(DbConnection connection)
+    {
+        var existing = (await connection.QueryAsync<string>(Kind == DatabaseKind.Sqlite
+            ? "select name from pragma_table_info('analyses')"
+            : "select column_name from information_schema.columns where table_name = 'analyses' and table_schema = current_schema()").ConfigureAwait(false))
+            .ToHashSet(StringComparer.OrdinalIgnoreCase);
+        foreach (var (name, type) in s_addedColumns.Where(c => !existing.Contains(c.Name)))
+        {
+            await connection.ExecuteAsync($"alter table analyses add column {name} {type}").ConfigureAwait(false);
+        }
+
+        await connection.ExecuteAsync(AddedIndexes).ConfigureAwait(false);
+        if (!existing.Contains("scanner"))
+        {
+            // Results stored before the column existed: their scanner is in the findings' acquisition.
+            var rows = await connection.QueryAsync<(string Id, string Json)>("select id, findings_json from analyses where findings_json is not null").ConfigureAwait(false);
+            foreach (var (id, json) in rows)
+            {
+                if (AnalysisStore.ScannerName(AcquisitionOf(json)) is { } scanner)
+                {
+                    await connection.ExecuteAsync("update analyses set scanner = @scanner where id = @id", new { id, scanner }).ConfigureAwait(false);
+                }
+            }
+        }
+    }
+
+    private static Core.Analysis.AcquisitionSummary? AcquisitionOf(string findingsJson)
+    {
+        try
+        {
+            return System.Text.Json.JsonSerializer.Deserialize<Core.Analysis.Findings>(findingsJson, Core.CtBoneJson.Options)?.Acquisition;
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return null;
+        }
+    }
+
+    private static readonly (string Name, string Type)[] s_addedColumns =
+    [
+        ("scanner", "text"),
+        ("corrected_findings_json", "text"),
+        ("reviewed_at", "text"),
+        ("reviewed_by", "text"),
+        ("review_json", "text"),
+    ];
+
+    // The list is newest first: without an index on created_at every page sorts the whole table.
+    private const string AddedIndexes = """
+        create index if not exists analyses_by_created on analyses (created_at);
+        create index if not exists analyses_by_scanner on analyses (scanner);
         """;
 
     // Times are ISO 8601 UTC text in both databases: they sort as text and need no per-database mapping.

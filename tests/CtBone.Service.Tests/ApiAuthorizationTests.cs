@@ -22,6 +22,7 @@ namespace CtBone.Service.Tests;
 public sealed class ApiAuthorizationTests(ApiAuthorizationTests.Fixture fixture) : IClassFixture<ApiAuthorizationTests.Fixture>
 {
     private const string Anyone = "anyone";
+    private const string Authenticated = "authenticated";
 
     private static readonly Route[] s_matrix =
     [
@@ -31,6 +32,7 @@ public sealed class ApiAuthorizationTests(ApiAuthorizationTests.Fixture fixture)
         new("GET", "/api/analyses/{id}/images/{name}", Policies.Viewer, HttpStatusCode.OK),
         new("GET", "/api/analyses/{id}/fhir", Policies.Viewer, HttpStatusCode.OK),
         new("POST", "/api/analyses/{id}/findings", Policies.Ingest, HttpStatusCode.OK),
+        new("POST", "/api/analyses/{id}/review", Policies.Reviewer, HttpStatusCode.OK),
         new("POST", "/api/keys", Policies.Admin, HttpStatusCode.Created),
         new("GET", "/api/keys", Policies.Admin, HttpStatusCode.OK),
         new("DELETE", "/api/keys/{id}", Policies.Admin, HttpStatusCode.NoContent),
@@ -39,6 +41,17 @@ public sealed class ApiAuthorizationTests(ApiAuthorizationTests.Fixture fixture)
         new("*", "/health/live", Anyone, HttpStatusCode.OK, InOpenApi: false),
         new("*", "/health/ready", Anyone, HttpStatusCode.OK, InOpenApi: false),
         new("GET", "/openapi/{documentName}.json", Anyone, HttpStatusCode.OK, InOpenApi: false, RequestPath: "/openapi/v1.json"),
+        // Pages: a person who is not signed in is sent to the sign-in page; a refused role gets a 403 page.
+        new("GET", "/", Policies.Viewer, HttpStatusCode.Redirect, InOpenApi: false, Page: true),
+        new("GET", "/signin", Anyone, HttpStatusCode.OK, InOpenApi: false, Page: true),
+        // Without its antiforgery token (the page's form carries it) the sign-in form is refused; CtBone.Web.Tests signs in for real.
+        new("POST", "/signin", Anyone, HttpStatusCode.BadRequest, InOpenApi: false, Page: true),
+        new("POST", "/signout", Authenticated, HttpStatusCode.Redirect, InOpenApi: false, Page: true),
+        new("GET", "/worklist", Policies.Viewer, HttpStatusCode.OK, InOpenApi: false, Page: true),
+        new("GET", "/studies/{id}", Policies.Viewer, HttpStatusCode.OK, InOpenApi: false, Page: true),
+        new("GET", "/studies/{id}/report", Policies.Viewer, HttpStatusCode.OK, InOpenApi: false, Page: true),
+        new("POST", "/studies/{id}/review", Policies.Reviewer, HttpStatusCode.Redirect, InOpenApi: false, Page: true),
+        new("GET", "/static/ctbone.css", Anyone, HttpStatusCode.OK, InOpenApi: false),
     ];
 
     [Fact]
@@ -65,7 +78,7 @@ public sealed class ApiAuthorizationTests(ApiAuthorizationTests.Fixture fixture)
             app.MapCtBoneApi();
             var mapped = ((IEndpointRouteBuilder)app).DataSources.SelectMany(s => s.Endpoints).OfType<RouteEndpoint>()
                 .SelectMany(e => (e.Metadata.GetMetadata<IHttpMethodMetadata>()?.HttpMethods ?? ["*"]).Select(method =>
-                    $"{method} {Normalize(e.RoutePattern.RawText!)} {(e.Metadata.GetMetadata<IAllowAnonymous>() is not null ? Anyone : string.Join('+', e.Metadata.GetOrderedMetadata<IAuthorizeData>().Select(a => a.Policy ?? "authenticated").Distinct()))}"));
+                    $"{method} {Normalize(e.RoutePattern.RawText!)} {(e.Metadata.GetMetadata<IAllowAnonymous>() is not null ? Anyone : string.Join('+', e.Metadata.GetOrderedMetadata<IAuthorizeData>().Select(a => a.Policy ?? Authenticated).Distinct()))}"));
 
             Assert.Equal(s_matrix.Select(r => $"{r.Name} {r.Policy}").Order(StringComparer.Ordinal), mapped.Order(StringComparer.Ordinal));
         }
@@ -98,6 +111,11 @@ public sealed class ApiAuthorizationTests(ApiAuthorizationTests.Fixture fixture)
                 {
                     Assert.True(response.StatusCode == route.Success, $"{route.Name} for {name}: {response.StatusCode}");
                 }
+                else if (route.Page)
+                {
+                    Assert.True(response.StatusCode == HttpStatusCode.Redirect, $"{route.Name} for {name}: {response.StatusCode}");
+                    Assert.StartsWith("/signin?returnUrl=", response.Headers.Location!.PathAndQuery, StringComparison.Ordinal);
+                }
                 else
                 {
                     await Problem.AssertAsync(response, HttpStatusCode.Unauthorized, "present an API key");
@@ -114,7 +132,10 @@ public sealed class ApiAuthorizationTests(ApiAuthorizationTests.Fixture fixture)
     public async Task EveryRoute_ForEachRole_AllowedRolesSucceedAndOthersGet403Problem()
     {
         var routes = (await DescribedRoutesAsync()).Concat(s_matrix.Where(r => !r.InOpenApi && r.Policy != Anyone)).ToList();
-        var roles = new (string Role, string Key)[] { (Policies.Ingest, fixture.IngestKey), (Policies.Viewer, fixture.ViewerKey), (Policies.Admin, fixture.AdminKey) };
+        var roles = new (string Role, string Key)[]
+        {
+            (Policies.Ingest, fixture.IngestKey), (Policies.Viewer, fixture.ViewerKey), (Policies.Reviewer, fixture.ReviewerKey), (Policies.Admin, fixture.AdminKey),
+        };
 
         var calls = 0;
         foreach (var route in routes)
@@ -122,12 +143,19 @@ public sealed class ApiAuthorizationTests(ApiAuthorizationTests.Fixture fixture)
             foreach (var (role, key) in roles)
             {
                 using var client = fixture.Client(key);
-                var allowed = role == Policies.Admin || role == route.Policy;
+                // Reviewers read what viewers read.
+                var allowed = role == Policies.Admin || role == route.Policy || route.Policy == Authenticated || (route.Policy == Policies.Viewer && role == Policies.Reviewer);
                 using var request = await RequestAsync(route, mayChange: allowed);
                 using var response = await client.SendAsync(request);
                 if (allowed)
                 {
                     Assert.True(response.StatusCode == route.Success, $"{route.Name} as {role}: {response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+                }
+                else if (route.Page)
+                {
+                    Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+                    Assert.Equal("text/html", response.Content.Headers.ContentType?.MediaType);
+                    Assert.Contains("Your role may not use this page", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
                 }
                 else
                 {
@@ -184,6 +212,7 @@ public sealed class ApiAuthorizationTests(ApiAuthorizationTests.Fixture fixture)
         {
             "/api/keys/{id}" => mayChange ? (await fixture.Service.CreateKeyWithIdAsync("viewer", "to revoke")).Id : fixture.RevokedKeyId,
             "/api/analyses/{id}/findings" => fixture.QueuedId,
+            // Each allowed review confirms the flag again; a refused one must leave no trace.
             _ => fixture.CompletedId,
         };
         var request = new HttpRequestMessage(new HttpMethod(route.Method == "*" ? "GET" : route.Method), (route.RequestPath ?? route.Pattern).Replace("{id}", id, StringComparison.Ordinal).Replace("{name}", "sagittal.png", StringComparison.Ordinal))
@@ -193,6 +222,9 @@ public sealed class ApiAuthorizationTests(ApiAuthorizationTests.Fixture fixture)
                 "/api/analyses" when route.Method == "POST" => JsonContent.Create(new { studyInstanceUid = "2.25.42", source = "dicomweb" }),
                 "/api/analyses/{id}/findings" => StoreSeeding.FindingsForm(StoreSeeding.Json(StoreSeeding.Completed("AUTH-1", "MATRIX^ROUTE", "A1", new DateOnly(2024, 5, 1), ScreeningCategory.Normal))),
                 "/api/keys" when route.Method == "POST" => JsonContent.Create(new { name = "made by the matrix", role = "viewer" }),
+                "/api/analyses/{id}/review" => JsonContent.Create(new { flag = "confirmed" }),
+                "/studies/{id}/review" => new FormUrlEncodedContent([new("action", "confirm")]),
+                "/signout" => new FormUrlEncodedContent([]),
                 _ => null,
             },
         };
@@ -202,7 +234,8 @@ public sealed class ApiAuthorizationTests(ApiAuthorizationTests.Fixture fixture)
     private static string Normalize(string pattern) => pattern.Length > 1 ? pattern.TrimEnd('/') : pattern;
 
     /// <summary>A route (method "*": any), the policy that guards it (or <see cref="Anyone"/>), and what an allowed call answers.</summary>
-    private sealed record Route(string Method, string Pattern, string Policy, HttpStatusCode Success, bool InOpenApi = true, string? RequestPath = null)
+    /// <remarks><paramref name="Page"/>: a page for people (refusals are a sign-in redirect or a 403 page, not problem documents).</remarks>
+    private sealed record Route(string Method, string Pattern, string Policy, HttpStatusCode Success, bool InOpenApi = true, string? RequestPath = null, bool Page = false)
     {
         public string Name => $"{Method} {Pattern}";
     }
@@ -218,6 +251,8 @@ public sealed class ApiAuthorizationTests(ApiAuthorizationTests.Fixture fixture)
 
         internal string RevokedKeyId { get; private set; } = string.Empty;
 
+        internal string ReviewerKey { get; private set; } = string.Empty;
+
         // Nothing listens on port 9 (discard): a DICOMweb study can be queued, never fetched.
         protected override Dictionary<string, string> Environment => new() { ["CtBone__DicomWeb__Url"] = "http://127.0.0.1:9" };
 
@@ -225,6 +260,7 @@ public sealed class ApiAuthorizationTests(ApiAuthorizationTests.Fixture fixture)
         {
             CompletedId = await StoreSeeding.CompletedAsync(Service, IngestKey, StoreSeeding.Completed("AUTH-0", "MATRIX^SEED", "A0", new DateOnly(2024, 4, 1), ScreeningCategory.Osteopenia));
             QueuedId = await StoreSeeding.QueueAsync(Service);
+            ReviewerKey = await Service.CreateKeyAsync("reviewer", "dr reviewer");
             (RevokedKeyId, RevokedKey) = await Service.CreateKeyWithIdAsync("admin", "revoked admin");
             using var admin = Client(AdminKey);
             using var revoked = await admin.DeleteAsync("/api/keys/" + RevokedKeyId);

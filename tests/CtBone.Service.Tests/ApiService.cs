@@ -11,6 +11,7 @@ public class ApiService : IAsyncLifetime
 {
     public const string ViewerName = "dr viewer";
     public const string IngestName = "pacs hook";
+    public const string ReviewerName = "dr reviewer";
 
     internal ServiceProcess Service { get; private set; } = null!;
 

@@ -199,6 +199,9 @@ public static class LabelingMethods
     public const string RibsOnly = "ribs-only";
     public const string SacrumOnly = "sacrum-only";
     public const string None = "none";
+
+    /// <summary>A reviewer set the labels (see the note); the analysis' own counts are in the original findings.</summary>
+    public const string Reviewer = "reviewer";
 }
 
 /// <summary>The two ways of counting levels and what came of them (CLINICAL.md: transitional anatomy is common).</summary>

@@ -10,4 +10,10 @@ public static class LevelFlags
     public const string Sclerosis = "sclerosis";
     public const string Outliers = "outliers";
     public const string SmallRoi = "small-roi";
+
+    /// <summary>A reviewer excluded the level (its reason is the exclusion reason).</summary>
+    public const string ReviewerExcluded = "reviewer-excluded";
+
+    /// <summary>A reviewer included a level the analysis had excluded.</summary>
+    public const string ReviewerIncluded = "reviewer-included";
 }
