@@ -29,6 +29,7 @@ public sealed class ApiAuthorizationTests(ApiAuthorizationTests.Fixture fixture)
         new("GET", "/api/analyses", Policies.Viewer, HttpStatusCode.OK),
         new("GET", "/api/analyses/{id}", Policies.Viewer, HttpStatusCode.OK),
         new("GET", "/api/analyses/{id}/images/{name}", Policies.Viewer, HttpStatusCode.OK),
+        new("GET", "/api/analyses/{id}/dicom/{name}", Policies.Viewer, HttpStatusCode.OK),
         new("POST", "/api/analyses/{id}/findings", Policies.Ingest, HttpStatusCode.OK),
         new("POST", "/api/keys", Policies.Admin, HttpStatusCode.Created),
         new("GET", "/api/keys", Policies.Admin, HttpStatusCode.OK),
@@ -185,7 +186,7 @@ public sealed class ApiAuthorizationTests(ApiAuthorizationTests.Fixture fixture)
             "/api/analyses/{id}/findings" => fixture.QueuedId,
             _ => fixture.CompletedId,
         };
-        var request = new HttpRequestMessage(new HttpMethod(route.Method == "*" ? "GET" : route.Method), (route.RequestPath ?? route.Pattern).Replace("{id}", id, StringComparison.Ordinal).Replace("{name}", "sagittal.png", StringComparison.Ordinal))
+        var request = new HttpRequestMessage(new HttpMethod(route.Method == "*" ? "GET" : route.Method), (route.RequestPath ?? route.Pattern).Replace("{id}", id, StringComparison.Ordinal).Replace("{name}", route.Pattern.Contains("/dicom/", StringComparison.Ordinal) ? "report-sr.dcm" : "sagittal.png", StringComparison.Ordinal))
         {
             Content = route.Pattern switch
             {
@@ -222,7 +223,7 @@ public sealed class ApiAuthorizationTests(ApiAuthorizationTests.Fixture fixture)
 
         protected override async Task SeedAsync()
         {
-            CompletedId = await StoreSeeding.CompletedAsync(Service, IngestKey, StoreSeeding.Completed("AUTH-0", "MATRIX^SEED", "A0", new DateOnly(2024, 4, 1), ScreeningCategory.Osteopenia));
+            CompletedId = await StoreSeeding.CompletedAsync(Service, IngestKey, StoreSeeding.Completed("AUTH-0", "MATRIX^SEED", "A0", new DateOnly(2024, 4, 1), ScreeningCategory.Osteopenia), withDicom: true);
             QueuedId = await StoreSeeding.QueueAsync(Service);
             (RevokedKeyId, RevokedKey) = await Service.CreateKeyWithIdAsync("admin", "revoked admin");
             using var admin = Client(AdminKey);
