@@ -105,7 +105,9 @@ public sealed class ResultDeliveryTests
             // Nothing listens on port 9 (discard).
             ["CtBone__Delivery__StowUrl"] = "http://127.0.0.1:9/dicom-web/",
             ["CtBone__Delivery__MaxAttempts"] = "3",
+            // Configuration binds arrays by index over the defaults: both waits used by three attempts are set.
             ["CtBone__Delivery__RetryDelaysSeconds__0"] = "1",
+            ["CtBone__Delivery__RetryDelaysSeconds__1"] = "1",
         });
         var viewer = await service.CreateKeyAsync("viewer", "dr viewer");
         service.Drop(ServiceProcess.TestDicoms("osteoporotic"), "to-deliver");
