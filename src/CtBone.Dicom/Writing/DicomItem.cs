@@ -14,11 +14,52 @@ internal sealed class DicomItem
 
     public IEnumerable<DicomAttribute> Attributes => _attributes.Values;
 
-    /// <summary>Text of a string VR, padded to even length as PS3.5 6.2 asks (UI with NUL, the others with a space).</summary>
+    /// <summary>
+    /// Text of a string VR, padded to even length as PS3.5 6.2 asks (UI with NUL, the others with a space). CtBone's own
+    /// text is written in the default repertoire (ASCII), which every Specific Character Set a copied patient name may
+    /// come with contains; the few other characters its wording uses are spelled out (see <see cref="Ascii"/>).
+    /// </summary>
     public DicomItem Text((ushort Group, ushort Element) tag, gdcm.VR.VRType vr, string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        return Bytes(tag, vr, Encoding.ASCII.GetBytes(value));
+        return Bytes(tag, vr, Encoding.ASCII.GetBytes(Ascii(value)));
+    }
+
+    /// <summary>The text in ASCII: ± as +/-, dashes and minus as '-', ≤ and ≥ as &lt;= and &gt;=, umlauts as their base letter and e, ³ and ² as digits; anything else '?'.</summary>
+    public static string Ascii(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        if (text.All(char.IsAscii))
+        {
+            return text;
+        }
+
+        var folded = new StringBuilder(text.Length + 8);
+        foreach (var c in text)
+        {
+            folded.Append(c switch
+            {
+                _ when char.IsAscii(c) => c.ToString(),
+                '±' => "+/-",
+                '–' or '—' or '−' => "-",
+                '≤' => "<=",
+                '≥' => ">=",
+                '×' => "x",
+                '°' => " deg",
+                '³' => "3",
+                '²' => "2",
+                'µ' or 'μ' => "u",
+                'ä' => "ae",
+                'ö' => "oe",
+                'ü' => "ue",
+                'Ä' => "Ae",
+                'Ö' => "Oe",
+                'Ü' => "Ue",
+                _ => "?",
+            });
+        }
+
+        return folded.ToString();
     }
 
     /// <summary>Value bytes as they are (a copied element keeps the source's character set encoding); padded to even length.</summary>

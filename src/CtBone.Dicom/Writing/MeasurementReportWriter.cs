@@ -231,6 +231,14 @@ public static class MeasurementReportWriter
             yield return SrItem.Text(SrRelationship.Contains, SrCodes.Recommendation, recommendation);
         }
 
+        // A wrong level name is the failure surgeons cannot see in the numbers (CLINICAL.md: transitional anatomy).
+        var uncertain = findings.Vertebrae.Where(v => v.Flags.Contains(Core.Spine.LevelFlags.LabelingUncertain)).Select(v => v.Level).ToList();
+        if (uncertain.Count > 0)
+        {
+            var note = findings.Labeling?.Note is { Length: > 0 } n ? " " + n : string.Empty;
+            yield return SrItem.Text(SrRelationship.Contains, SrCodes.Finding, $"Level labels uncertain ({string.Join(", ", uncertain)}): check the numbering before relying on a level's name.{note}");
+        }
+
         foreach (var level in findings.Vertebrae.Where(v => v.Excluded || v.MeanHu is null))
         {
             yield return SrItem.Text(SrRelationship.Contains, SrCodes.Finding, $"{level.Level} not measured: {level.ExclusionReason ?? "no ROI could be placed"}");

@@ -222,6 +222,27 @@ public sealed class PacsResultFilesTests(PacsResultFilesTests.Fixture fixture) :
         Assert.Equal("COMPLETE", TopLevel(folder.File(PacsResultFiles.ReportFileName), "0040,a491"));
     }
 
+    [Fact]
+    public void Qualitative_WhenALevelsLabelIsUncertain_TheReportSaysWhichLevelsToCheck()
+    {
+        using var folder = new TempFolder("ctbone-sr-labels");
+        var uncertain = fixture.Input with
+        {
+            Findings = fixture.Findings with
+            {
+                Vertebrae = [.. fixture.Findings.Vertebrae.Select(v => v.Level is "L1" or "L2" ? v with { Flags = [.. v.Flags, "labeling-uncertain"] } : v)],
+            },
+        };
+
+        PacsResultFiles.Write(uncertain, fixture.Picture, folder.Path);
+
+        var report = JsonDocument.Parse(ExternalProgram.Run("/usr/bin/python3", [Fixture.PydicomSr, folder.File(PacsResultFiles.ReportFileName)])).RootElement;
+        Assert.Contains(
+            report.GetProperty("evaluations").EnumerateArray(),
+            e => e.GetProperty("value").ValueKind == JsonValueKind.String && e.GetProperty("value").GetString()!.StartsWith("Level labels uncertain (L1, L2)", StringComparison.Ordinal));
+        Assert.DoesNotContain(fixture.Pydicom.GetProperty("evaluations").EnumerateArray(), e => e.GetRawText().Contains("uncertain", StringComparison.Ordinal));
+    }
+
     private static int Count(string text, string what)
     {
         var count = 0;
@@ -270,8 +291,11 @@ public sealed class PacsResultFilesTests(PacsResultFilesTests.Fixture fixture) :
             Input = PacsResultFiles.Input(Findings, Load.SliceFiles, Load.SopInstanceUids, new DateTimeOffset(2025, 1, 2, 3, 4, 5, TimeSpan.Zero));
             var paths = PacsResultFiles.Write(Input, Picture, _folder.Path);
             (ReportPath, OverviewPath) = (paths[0], paths[1]);
-            Pydicom = JsonDocument.Parse(ExternalProgram.Run("/usr/bin/python3", [Path.Combine(RepositoryFolder.Root, "tests", "tools", "pydicom_sr.py"), ReportPath])).RootElement.Clone();
+            Pydicom = JsonDocument.Parse(ExternalProgram.Run("/usr/bin/python3", [PydicomSr, ReportPath])).RootElement.Clone();
         }
+
+        /// <summary>tests/tools/pydicom_sr.py: the report as pydicom reads it, as JSON.</summary>
+        public static string PydicomSr { get; } = Path.Combine(RepositoryFolder.Root, "tests", "tools", "pydicom_sr.py");
 
         public StudyLoadResult Load { get; }
 

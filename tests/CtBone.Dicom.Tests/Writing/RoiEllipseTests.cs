@@ -52,3 +52,13 @@ public sealed class RoiEllipseTests
         Assert.Equal(2.5, row, 9);
     }
 }
+
+public sealed class DicomItemTests
+{
+    [Theory]
+    [InlineData("L1–L4 mean ≤ 110 HU (Grünewald), 236 ± 42", "L1-L4 mean <= 110 HU (Gruenewald), 236 +/- 42")]
+    [InlineData("120 mg/cm³ and −5", "120 mg/cm3 and -5")]
+    [InlineData("plain text", "plain text")]
+    public void Ascii_WhenWordingHasOtherCharacters_SpelledOutInAscii(string text, string expected) =>
+        Assert.Equal(expected, DicomItem.Ascii(text));
+}
