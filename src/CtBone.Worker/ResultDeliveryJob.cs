@@ -69,7 +69,14 @@ public sealed partial class ResultDeliveryJob(
             }
 
             var reasons = string.Join(", ", outcome.Failures.Select(f => f.FailureReason is { } code ? $"0x{code:X4}" : "no reason given"));
-            await RetryOrFailAsync(analysisId, delivery, $"the PACS stored {outcome.StoredSopInstanceUids.Count} of {files.Count} objects (HTTP {(int)outcome.StatusCode}; failures: {reasons})", transient: true, cancellationToken).ConfigureAwait(false);
+            // 409: the server refused every object (PS3.18 10.5.3), which sending the same bytes again will not change;
+            // 202 (some stored) may be a resource limit of the moment, so it is tried again.
+            await RetryOrFailAsync(
+                analysisId,
+                delivery,
+                $"the PACS stored {outcome.StoredSopInstanceUids.Count} of {files.Count} objects (HTTP {(int)outcome.StatusCode}; failures: {reasons})",
+                transient: outcome.StatusCode != System.Net.HttpStatusCode.Conflict,
+                cancellationToken).ConfigureAwait(false);
         }
         catch (PacsException e)
         {
