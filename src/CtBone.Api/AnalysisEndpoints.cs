@@ -6,6 +6,7 @@ using CtBone.Core.Analysis;
 using CtBone.Core.Screening;
 using CtBone.Store;
 using CtBone.Worker;
+using Hangfire;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
@@ -39,9 +40,11 @@ public static partial class AnalysisEndpoints
             .WithSummary("One analysis: 202 while it is queued or running, 200 with the findings or the reason once it is done.");
         analyses.MapGet("/{id}/images/{name}", ImageAsync).RequireAuthorization(Policies.Viewer)
             .WithSummary("A key image (PNG): an axial image per level, and the sagittal overview.");
+        analyses.MapGet("/{id}/dicom/{name}", DicomObjectAsync).RequireAuthorization(Policies.Viewer)
+            .WithSummary("A DICOM object made for PACS (application/dicom): report-sr.dcm (TID 1500 SR) and overview-sc.dcm (Secondary Capture).");
         analyses.MapPost("/{id}/findings", RecordFindingsAsync).RequireAuthorization(Policies.Ingest)
             .WithMetadata(new Microsoft.AspNetCore.Mvc.RequestSizeLimitAttribute(MaxImages * MaxImageBytes))
-            .WithSummary("Workers hand in an analysis' findings (multipart: 'findings' JSON, 'instanceCount', 'images' PNG files). Repeating it changes nothing.");
+            .WithSummary("Workers hand in an analysis' findings (multipart: 'findings' JSON, 'instanceCount', 'images' PNG files, 'dicom' DICOM files for PACS). Repeating it changes nothing.");
         return routes;
     }
 
@@ -130,7 +133,7 @@ public static partial class AnalysisEndpoints
         return Results.Accepted(href, new AnalysisAccepted(record.Id, AnalysisStore.Text(record.State), created, href));
     }
 
-    private static async Task<IResult> GetAsync(string id, HttpContext context, AnalysisStore store, AuditTrail audit)
+    private static async Task<IResult> GetAsync(string id, HttpContext context, AnalysisStore store, ResultDeliveries deliveries, AuditTrail audit)
     {
         var record = await store.GetAsync(id, context.RequestAborted).ConfigureAwait(false);
         if (record is null)
@@ -140,7 +143,11 @@ public static partial class AnalysisEndpoints
 
         await audit.RecordAsync(context, "analysis.read", id).ConfigureAwait(false);
         var images = await store.KeyImageNamesAsync(id, context.RequestAborted).ConfigureAwait(false);
-        var resource = AnalysisResource.From(record, images);
+        var resource = AnalysisResource.From(record, images) with
+        {
+            DicomObjects = [.. (await deliveries.ObjectNamesAsync(id, context.RequestAborted).ConfigureAwait(false)).Select(name => $"/api/analyses/{id}/dicom/{name}")],
+            Delivery = DeliveryResource.From(await deliveries.GetAsync(id, context.RequestAborted).ConfigureAwait(false)),
+        };
         if (!record.IsFinal)
         {
             context.Response.Headers.RetryAfter = "2";
@@ -195,7 +202,20 @@ public static partial class AnalysisEndpoints
         return Results.File(png, "image/png");
     }
 
-    private static async Task<IResult> RecordFindingsAsync(string id, HttpContext context, AnalysisStore store, HeldStudies held)
+    private static async Task<IResult> DicomObjectAsync(string id, string name, HttpContext context, ResultDeliveries deliveries, AuditTrail audit)
+    {
+        var content = await deliveries.ObjectAsync(id, name, context.RequestAborted).ConfigureAwait(false);
+        if (content is null)
+        {
+            return Problems.NotFound($"analysis {id} has no DICOM object {name}");
+        }
+
+        await audit.RecordAsync(context, "dicom-object.read", id, name).ConfigureAwait(false);
+        return Results.File(content, "application/dicom", name);
+    }
+
+    private static async Task<IResult> RecordFindingsAsync(
+        string id, HttpContext context, AnalysisStore store, HeldStudies held, DeliveryDestinations destinations, IBackgroundJobClient jobs)
     {
         if (!context.Request.HasFormContentType)
         {
@@ -246,7 +266,7 @@ public static partial class AnalysisEndpoints
         }
 
         var images = new List<KeyImage>();
-        foreach (var file in form.Files)
+        foreach (var file in form.Files.Where(f => f.Name != FindingsPoster.DicomPart))
         {
             if (!ImageNamePattern().IsMatch(file.FileName) || file.Length > MaxImageBytes)
             {
@@ -264,10 +284,32 @@ public static partial class AnalysisEndpoints
             images.Add(new KeyImage(file.FileName, png));
         }
 
+        var objects = new List<ResultObject>();
+        foreach (var file in form.Files.GetFiles(FindingsPoster.DicomPart))
+        {
+            if (!DicomNamePattern().IsMatch(file.FileName) || file.Length > MaxImageBytes * 4)
+            {
+                return Problems.BadRequest($"DICOM object '{file.FileName}' must be a .dcm named with letters, digits, '-', '_' or '.', under {(MaxImageBytes * 4) >> 20} MB");
+            }
+
+            using var buffer = new MemoryStream();
+            await file.CopyToAsync(buffer, context.RequestAborted).ConfigureAwait(false);
+            var dicom = buffer.ToArray();
+            if (dicom.Length < 132 || !dicom.AsSpan(128, 4).SequenceEqual("DICM"u8))
+            {
+                return Problems.BadRequest($"DICOM object '{file.FileName}' is not a DICOM Part 10 file");
+            }
+
+            objects.Add(new ResultObject(file.FileName, dicom));
+        }
+
+        var analysis = await store.GetAsync(id, context.RequestAborted).ConfigureAwait(false);
+        var target = objects.Count > 0 && analysis is not null ? destinations.For(analysis.SourceKind) : null;
         OutcomeRecorded recorded;
         try
         {
-            recorded = await store.RecordOutcomeAsync(id, findings, JsonSerializer.Serialize(findings, CtBoneJson.Options), images, instanceCount, context.RequestAborted).ConfigureAwait(false);
+            recorded = await store.RecordOutcomeAsync(
+                id, findings, JsonSerializer.Serialize(findings, CtBoneJson.Options), images, instanceCount, new PacsResults(objects, target), context.RequestAborted).ConfigureAwait(false);
         }
         catch (KeyNotFoundException)
         {
@@ -278,6 +320,11 @@ public static partial class AnalysisEndpoints
         if (!recorded.WasAlreadyFinal)
         {
             held.Archive(recorded.Record);
+            if (recorded.Record.State == AnalysisState.Completed && objects.Count > 0 && target?.Kind != DeliveryDestinations.Nowhere)
+            {
+                // The delivery row was written with the outcome; a crash before this line is caught up at the next start.
+                ResultDeliveryJob.Enqueue(jobs, id);
+            }
         }
 
         return Results.Json(new { id, state = AnalysisStore.Text(recorded.Record.State), recorded.WasAlreadyFinal, recorded.Record.IsCurrent }, CtBoneJson.Options);
@@ -339,4 +386,7 @@ public static partial class AnalysisEndpoints
 
     [GeneratedRegex(@"^[A-Za-z0-9_.-]{1,100}\.png$")]
     private static partial Regex ImageNamePattern();
+
+    [GeneratedRegex(@"^[A-Za-z0-9_.-]{1,100}\.dcm$")]
+    private static partial Regex DicomNamePattern();
 }

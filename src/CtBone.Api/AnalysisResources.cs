@@ -40,6 +40,12 @@ public sealed record AnalysisResource
 
     public IReadOnlyList<string> KeyImages { get; init; } = [];
 
+    /// <summary>The DICOM objects made for PACS (the TID 1500 SR and the overview Secondary Capture), as download links.</summary>
+    public IReadOnlyList<string> DicomObjects { get; init; } = [];
+
+    /// <summary>How far the DICOM objects got on their way back to PACS; null when the analysis made none.</summary>
+    public DeliveryResource? Delivery { get; init; }
+
     /// <summary>The findings document of issue 3: as a reviewer corrected it when <see cref="Reviewed"/>, else as the worker posted it.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public JsonElement? Findings { get; init; }
@@ -166,3 +172,15 @@ public sealed record StudyRequest(string? StudyInstanceUid, string? Source);
 
 /// <summary>What a queued or running analysis looks like (with status 202), and what POST answers.</summary>
 public sealed record AnalysisAccepted(string Id, string State, bool Created, string Href);
+
+/// <summary>
+/// The delivery of an analysis' DICOM objects to PACS: "pending" (queued, or waiting to try again after the failure in
+/// <see cref="Reason"/>), "sent", "failed" (given up; <see cref="Reason"/> says why) or "none" (nowhere to send; why).
+/// </summary>
+public sealed record DeliveryResource(
+    string State, string? Target, string? Reason, int Attempts, DateTimeOffset UpdatedAt, DateTimeOffset? NextAttemptAt, DateTimeOffset? SentAt)
+{
+    public static DeliveryResource? From(DeliveryRecord? record) => record is null
+        ? null
+        : new DeliveryResource(ResultDeliveries.Text(record.State), record.Target, record.Reason, record.Attempts, record.UpdatedAt, record.NextAttemptAt, record.SentAt);
+}

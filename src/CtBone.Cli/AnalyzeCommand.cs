@@ -7,6 +7,7 @@ using CtBone.Core.Calibration;
 using CtBone.Core.Screening;
 using CtBone.Core.Series;
 using CtBone.Dicom.Isolation;
+using CtBone.Dicom.Writing;
 using CtBone.Imaging;
 
 namespace CtBone.Cli;
@@ -18,13 +19,14 @@ namespace CtBone.Cli;
 /// </summary>
 internal static class AnalyzeCommand
 {
-    public const string Usage = "analyze <folder> [--format json|table] [--images DIR] [--policy FILE] [--calibrations FILE]";
+    public const string Usage = "analyze <folder> [--format json|table] [--images DIR] [--results DIR] [--policy FILE] [--calibrations FILE]";
 
     public static async Task<int> RunAsync(CliArguments args, CancellationToken cancellationToken)
     {
         var folder = args.Required(0, "folder");
         var format = args.Choice("format", "table", "json", "table");
-        var imagesDirectory = args.Option("images");
+        var resultsDirectory = args.Option("results");
+        var imagesDirectory = args.Option("images") ?? resultsDirectory;
         var policyPath = args.Option("policy");
         var calibrationsPath = args.Option("calibrations");
         var exitWithInput = args.Flag("exit-with-input");
@@ -83,6 +85,13 @@ internal static class AnalyzeCommand
             await Console.Error.WriteLineAsync($"key images: {paths.Count} written to {Path.GetFullPath(imagesDirectory)}").ConfigureAwait(false);
         }
 
+        if (resultsDirectory is not null && imagesDirectory is not null && findings.Status == AnalysisStatus.Completed && load is not null)
+        {
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            findings = await WritePacsResultsAsync(findings, load, imagesDirectory, resultsDirectory, cancellationToken).ConfigureAwait(false);
+            timings["dicom-results"] = Math.Round(clock.Elapsed.TotalMilliseconds, 1);
+        }
+
         findings = findings with { TimingsMs = timings };
 
         var output = format == "json" ? JsonSerializer.Serialize(findings, CtBoneJson.Indented) : Table(findings);
@@ -97,6 +106,28 @@ internal static class AnalyzeCommand
             default:
                 await Console.Error.WriteLineAsync(findings.Reason).ConfigureAwait(false);
                 return CliCommands.InternalFailure;
+        }
+    }
+
+    /// <summary>
+    /// Writes the DICOM SR and the overview Secondary Capture for PACS (<see cref="PacsResultFiles"/>). The findings stand
+    /// without them: a source file that cannot be read again or GDCM refusing to write (a DicomWriteException, an
+    /// IOException) becomes a warning, not a failure.
+    /// </summary>
+    private static async Task<Findings> WritePacsResultsAsync(Findings findings, StudyLoadResult load, string imagesDirectory, string resultsDirectory, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var png = await File.ReadAllBytesAsync(Path.Combine(imagesDirectory, KeyImageRenderer.OverviewFileName), cancellationToken).ConfigureAwait(false);
+            var (width, height, rgb) = KeyImageRenderer.DecodeRgb(png);
+            var input = PacsResultFiles.Input(findings, load.SliceFiles, load.SopInstanceUids, DateTimeOffset.UtcNow);
+            var paths = PacsResultFiles.Write(input, new RgbPicture(width, height, rgb), resultsDirectory);
+            await Console.Error.WriteLineAsync($"results for PACS: {paths.Count} DICOM objects written to {Path.GetFullPath(resultsDirectory)}").ConfigureAwait(false);
+            return findings;
+        }
+        catch (Exception e) when (e is IOException or ArgumentException)
+        {
+            return findings with { Warnings = [.. findings.Warnings, $"results for PACS not written: {e.Message}"] };
         }
     }
 

@@ -32,14 +32,8 @@ internal static class DicomHeaderReader
         }
 
         using var reader = new gdcm.Reader();
-        reader.SetFileName(path);
         using var pixelTag = new gdcm.Tag(DicomTag.PixelData.Group, DicomTag.PixelData.Element);
-        using var stopAtPixelData = new gdcm.TagSetType();
-        stopAtPixelData.Add(pixelTag);
-
-        // With PixelData as a tag to skip, GDCM parses every element before it and stops at the start of its value
-        // without reading it; ReadUpToTag alone would read (and allocate) the whole value, so every byte twice.
-        if (!reader.ReadUpToTag(pixelTag, stopAtPixelData))
+        if (!ReadUpToPixelData(reader, path))
         {
             return Skip("not a DICOM file, or its header cannot be parsed");
         }
@@ -137,6 +131,19 @@ internal static class DicomHeaderReader
         return new Outcome(header, null);
     }
 
+    /// <summary>Parses every element before PixelData, and stops at the start of its value without reading it.</summary>
+    internal static bool ReadUpToPixelData(gdcm.Reader reader, string path)
+    {
+        reader.SetFileName(path);
+        using var pixelTag = new gdcm.Tag(DicomTag.PixelData.Group, DicomTag.PixelData.Element);
+        using var stopAtPixelData = new gdcm.TagSetType();
+        stopAtPixelData.Add(pixelTag);
+
+        // With PixelData as a tag to skip, GDCM parses every element before it and stops at the start of its value
+        // without reading it; ReadUpToTag alone would read (and allocate) the whole value, so every byte twice.
+        return reader.ReadUpToTag(pixelTag, stopAtPixelData);
+    }
+
     /// <summary>A data element's value as text trimmed of DICOM padding (spaces, NUL): empty when the value is, null when the element is absent.</summary>
     internal static string? ValueText(gdcm.StringFilter filter, gdcm.DataSet dataSet, (ushort Group, ushort Element) t)
     {
@@ -175,13 +182,13 @@ internal static class DicomHeaderReader
 
     private static Outcome Skip(string reason) => new(null, reason);
 
-    private static int? Integer(string? text) =>
+    internal static int? Integer(string? text) =>
         text is not null && int.TryParse(text.Split('\\')[0].Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) ? value : null;
 
     private static double? Number(string? text) =>
         text is not null && double.TryParse(text.Split('\\')[0].Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out var value) && double.IsFinite(value) ? value : null;
 
-    private static double[]? Numbers(string? text)
+    internal static double[]? Numbers(string? text)
     {
         if (text is null)
         {

@@ -108,6 +108,7 @@ public sealed class StudyLoader(StudyLoaderOptions? options = null)
                 Study = selection.Study,
                 InterpolatedSlices = stack.Slots.Where(s => s.Source is null).Select(s => s.Index).ToList(),
                 SopInstanceUids = stack.Slots.Select(s => s.Source?.SopInstanceUid ?? string.Empty).ToList(),
+                SliceFiles = stack.Slots.Select(s => s.Source?.FilePath ?? string.Empty).ToList(),
                 Warnings = warnings,
                 Timings = new StudyLoadTimings
                 {

@@ -168,6 +168,23 @@ internal sealed class KeyImageCanvas : IDisposable
         return data.ToArray();
     }
 
+    /// <summary>A PNG's pixels as 8-bit RGB, row by row (alpha dropped): what a DICOM Secondary Capture stores.</summary>
+    public static (int Width, int Height, byte[] Rgb) DecodeRgb(byte[] png)
+    {
+        using var bitmap = SKBitmap.Decode(png) ?? throw new ArgumentException("not a PNG SkiaSharp can decode", nameof(png));
+        using var rgba = bitmap.ColorType == SKColorType.Rgba8888 ? null : bitmap.Copy(SKColorType.Rgba8888);
+        var source = (rgba ?? bitmap).GetPixelSpan();
+        var rgb = new byte[bitmap.Width * bitmap.Height * 3];
+        for (int i = 0, o = 0; o < rgb.Length; i += 4, o += 3)
+        {
+            rgb[o] = source[i];
+            rgb[o + 1] = source[i + 1];
+            rgb[o + 2] = source[i + 2];
+        }
+
+        return (bitmap.Width, bitmap.Height, rgb);
+    }
+
     public void Dispose()
     {
         _canvas.Dispose();

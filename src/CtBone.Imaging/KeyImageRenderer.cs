@@ -87,6 +87,17 @@ public static class KeyImageRenderer
         return written;
     }
 
+    /// <summary>
+    /// The pixels of a key image PNG (such as <see cref="OverviewFileName"/>) as 8-bit RGB, row by row, for a DICOM
+    /// Secondary Capture; the picture is exactly the one the PNG shows.
+    /// </summary>
+    /// <exception cref="ArgumentException">The bytes are not a PNG.</exception>
+    public static (int Width, int Height, byte[] Rgb) DecodeRgb(byte[] png)
+    {
+        ArgumentNullException.ThrowIfNull(png);
+        return KeyImageCanvas.DecodeRgb(png);
+    }
+
     private static void Check(CtVolume volume, KeyImageOptions options)
     {
         ArgumentNullException.ThrowIfNull(volume);

@@ -31,6 +31,9 @@ public sealed record NewAnalysis
 /// <summary>A key image as stored: the file name the worker gave it and its PNG bytes.</summary>
 public sealed record KeyImage(string Name, byte[] Png);
 
+/// <summary>The DICOM objects an analysis made for PACS and where they are to go (null: nowhere, and no delivery is recorded).</summary>
+public sealed record PacsResults(IReadOnlyList<ResultObject> Objects, DeliveryTarget? Target);
+
 /// <summary>Filters of the analyses list; dates are study dates, inclusive.</summary>
 public sealed record AnalysisQuery
 {
@@ -218,16 +221,25 @@ public sealed class AnalysisStore(FindingsDatabase database, TimeProvider clock)
     /// unless the current one came from more instances (a re-sent study with more slices wins, a shorter one does not).
     /// A repeated post of a final analysis changes nothing.
     /// </summary>
+    public Task<OutcomeRecorded> RecordOutcomeAsync(
+        string id, Findings findings, string findingsJson, IReadOnlyList<KeyImage> images, int? instanceCount, CancellationToken cancellationToken = default) =>
+        RecordOutcomeAsync(id, findings, findingsJson, images, instanceCount, new PacsResults([], null), cancellationToken);
+
+    /// <summary>
+    /// As above, with the DICOM objects for PACS: stored with the outcome, in the same transaction, together with their
+    /// delivery (pending when <see cref="PacsResults.Target"/> names a destination), so no crash can lose a delivery.
+    /// </summary>
     public async Task<OutcomeRecorded> RecordOutcomeAsync(
-        string id, Findings findings, string findingsJson, IReadOnlyList<KeyImage> images, int? instanceCount, CancellationToken cancellationToken = default)
+        string id, Findings findings, string findingsJson, IReadOnlyList<KeyImage> images, int? instanceCount, PacsResults results, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(findings);
         ArgumentNullException.ThrowIfNull(images);
+        ArgumentNullException.ThrowIfNull(results);
         for (var attempt = 1; ; attempt++)
         {
             try
             {
-                return await RecordOnceAsync(id, findings, findingsJson, images, instanceCount, cancellationToken).ConfigureAwait(false);
+                return await RecordOnceAsync(id, findings, findingsJson, images, instanceCount, results, cancellationToken).ConfigureAwait(false);
             }
             catch (DbException e) when (FindingsDatabase.IsUniqueViolation(e) && attempt < 3)
             {
@@ -237,7 +249,7 @@ public sealed class AnalysisStore(FindingsDatabase database, TimeProvider clock)
     }
 
     private async Task<OutcomeRecorded> RecordOnceAsync(
-        string id, Findings findings, string findingsJson, IReadOnlyList<KeyImage> images, int? instanceCount, CancellationToken cancellationToken)
+        string id, Findings findings, string findingsJson, IReadOnlyList<KeyImage> images, int? instanceCount, PacsResults results, CancellationToken cancellationToken)
     {
         var forUpdate = database.Kind == DatabaseKind.PostgreSql ? " for update" : string.Empty;
         var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
@@ -338,6 +350,7 @@ public sealed class AnalysisStore(FindingsDatabase database, TimeProvider clock)
                         "insert into key_images (analysis_id, name, png) values (@id, @Name, @Png)", new { id, image.Name, image.Png }, transaction).ConfigureAwait(false);
                 }
 
+                await new ResultDeliveries(database, clock).SaveAsync(connection, transaction, id, state == AnalysisState.Completed ? results.Objects : [], results.Target).ConfigureAwait(false);
                 var stored = await connection.QuerySingleAsync<Row>("select * from analyses where id = @id", new { id }, transaction).ConfigureAwait(false);
                 await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
                 return new OutcomeRecorded(stored.ToRecord(), WasAlreadyFinal: false);

@@ -255,6 +255,24 @@ public sealed class FindingsDatabase
             png {blob} not null,
             primary key (analysis_id, name)
         );
+        create table if not exists result_objects (
+            analysis_id text not null,
+            name text not null,
+            content {blob} not null,
+            primary key (analysis_id, name)
+        );
+        create table if not exists deliveries (
+            analysis_id text primary key,
+            state text not null,
+            target_kind text not null,
+            target text,
+            reason text,
+            attempts integer not null default 0,
+            updated_at text not null,
+            next_attempt_at text,
+            sent_at text
+        );
+        create index if not exists deliveries_by_state on deliveries (state);
         create table if not exists api_keys (
             id text primary key,
             name text not null,

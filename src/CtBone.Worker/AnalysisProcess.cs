@@ -7,8 +7,8 @@ using Microsoft.Extensions.Options;
 
 namespace CtBone.Worker;
 
-/// <summary>What one analysis produced: the findings document and the key images' files.</summary>
-public sealed record AnalysisOutcome(Findings Findings, IReadOnlyList<string> KeyImageFiles);
+/// <summary>What one analysis produced: the findings document, the key images' files and the DICOM objects for PACS (SR, overview).</summary>
+public sealed record AnalysisOutcome(Findings Findings, IReadOnlyList<string> KeyImageFiles, IReadOnlyList<string>? ResultFiles = null);
 
 /// <summary>
 /// Runs <c>ctbone analyze</c> on one study folder in a process of its own. GDCM can abort a process and an analysis can
@@ -21,7 +21,7 @@ public sealed class AnalysisProcess(IOptions<WorkerOptions> options)
         var timeout = TimeSpan.FromSeconds(options.Value.AnalysisTimeoutSeconds);
         Directory.CreateDirectory(imagesFolder);
         var start = Command(options.Value.AnalyzerPath);
-        foreach (var argument in new[] { "analyze", studyFolder, "--format", "json", "--images", imagesFolder, "--exit-with-input" })
+        foreach (var argument in new[] { "analyze", studyFolder, "--format", "json", "--images", imagesFolder, "--results", imagesFolder, "--exit-with-input" })
         {
             start.ArgumentList.Add(argument);
         }
@@ -68,8 +68,10 @@ public sealed class AnalysisProcess(IOptions<WorkerOptions> options)
             return Failed(string.Create(CultureInfo.InvariantCulture, $"the analysis process ended with exit code {code}{signal} and no findings after {clock.Elapsed.TotalSeconds:0.0} s"));
         }
 
-        var images = Directory.Exists(imagesFolder) ? Directory.GetFiles(imagesFolder, "*.png").Order(StringComparer.Ordinal).ToList() : [];
-        return new AnalysisOutcome(findings, findings.Status == AnalysisStatus.Completed ? images : []);
+        var completed = findings.Status == AnalysisStatus.Completed && Directory.Exists(imagesFolder);
+        var images = completed ? Directory.GetFiles(imagesFolder, "*.png").Order(StringComparer.Ordinal).ToList() : [];
+        var dicom = completed ? Directory.GetFiles(imagesFolder, "*.dcm").Order(StringComparer.Ordinal).ToList() : [];
+        return new AnalysisOutcome(findings, images, dicom);
     }
 
     private static AnalysisOutcome Failed(string reason) => new(

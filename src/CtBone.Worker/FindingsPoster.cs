@@ -8,12 +8,13 @@ using Microsoft.Extensions.Options;
 
 namespace CtBone.Worker;
 
-/// <summary>Hands an analysis' findings and key images to the API over HTTP, with the worker's ingest key.</summary>
+/// <summary>Hands an analysis' findings, key images and DICOM objects for PACS to the API over HTTP, with the worker's ingest key.</summary>
 public sealed class FindingsPoster(HttpClient http, IOptions<WorkerOptions> options)
 {
     public const string FindingsPart = "findings";
     public const string InstanceCountPart = "instanceCount";
     public const string ImagePart = "images";
+    public const string DicomPart = "dicom";
 
     public async Task PostAsync(string analysisId, AnalysisOutcome outcome, int? instanceCount, CancellationToken cancellationToken)
     {
@@ -31,6 +32,13 @@ public sealed class FindingsPoster(HttpClient http, IOptions<WorkerOptions> opti
             var png = new ByteArrayContent(await File.ReadAllBytesAsync(file, cancellationToken).ConfigureAwait(false));
             png.Headers.ContentType = new MediaTypeHeaderValue("image/png");
             content.Add(png, ImagePart, Path.GetFileName(file));
+        }
+
+        foreach (var file in outcome.ResultFiles ?? [])
+        {
+            var dicom = new ByteArrayContent(await File.ReadAllBytesAsync(file, cancellationToken).ConfigureAwait(false));
+            dicom.Headers.ContentType = new MediaTypeHeaderValue("application/dicom");
+            content.Add(dicom, DicomPart, Path.GetFileName(file));
         }
 
         var uri = new Uri(new Uri(options.Value.ApiUrl.TrimEnd('/') + "/"), $"api/analyses/{Uri.EscapeDataString(analysisId)}/findings");

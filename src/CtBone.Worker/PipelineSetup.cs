@@ -27,6 +27,7 @@ public static class PipelineSetup
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(options.UsesPostgreSql ? FindingsDatabase.PostgreSql(options.PostgreSql!) : FindingsDatabase.Sqlite(options.DatabasePath));
         services.AddSingleton<AnalysisStore>();
+        services.AddSingleton<ResultDeliveries>();
         services.AddSingleton<ApiKeyStore>();
         services.AddSingleton<AuditLog>();
         services.AddSingleton<SourcePositions>();
@@ -58,11 +59,12 @@ public static class PipelineSetup
         AddPacs(services, configuration);
         services.AddHttpClient<FindingsPoster>(http => http.Timeout = TimeSpan.FromMinutes(2));
         services.AddTransient<StudyAnalysisJob>();
+        services.AddTransient<ResultDeliveryJob>();
         var worker = configuration.GetSection(WorkerOptions.Section).Get<WorkerOptions>() ?? new WorkerOptions();
         services.AddHangfireServer(server =>
         {
             server.WorkerCount = worker.Concurrency;
-            server.Queues = [StudyAnalysisJob.Queue];
+            server.Queues = [StudyAnalysisJob.Queue, ResultDeliveryJob.Queue];
             server.ServerName = StudyAnalysisJob.WorkerName;
             server.ShutdownTimeout = TimeSpan.FromSeconds(5);
             // Retries after a transient fault are scheduled jobs; Hangfire's default 15 s look-up would add to every delay.
@@ -94,6 +96,11 @@ public static class PipelineSetup
         services.AddOptions<OrthancOptions>().Bind(configuration.GetSection(OrthancOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<DicomWebOptions>().Bind(configuration.GetSection(DicomWebOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddHttpClient(PacsSettings.HttpClientName, http => http.Timeout = TimeSpan.FromMinutes(10));
+        if (!services.Any(d => d.ServiceType == typeof(DeliveryDestinations)))
+        {
+            services.AddSettings<DeliveryOptions>(configuration, DeliveryOptions.Section);
+            services.AddSingleton<DeliveryDestinations>();
+        }
     }
 
     /// <summary>Creates the findings tables before anything serves; every process may run it.</summary>

@@ -11,7 +11,13 @@ namespace CtBone.Worker;
 /// enqueued at start; with PostgreSQL the queue survives and only analyses whose worker stopped renewing are taken.
 /// </summary>
 public sealed partial class UnfinishedWork(
-    AnalysisStore store, StudyIntake intake, IOptions<ServiceOptions> service, IOptions<WorkerOptions> worker, ILogger<UnfinishedWork> logger) : BackgroundService
+    AnalysisStore store,
+    ResultDeliveries deliveries,
+    StudyIntake intake,
+    Hangfire.IBackgroundJobClient jobs,
+    IOptions<ServiceOptions> service,
+    IOptions<WorkerOptions> worker,
+    ILogger<UnfinishedWork> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -22,6 +28,11 @@ public sealed partial class UnfinishedWork(
         }
 
         await EnqueueAsync(includeQueued: inMemory, stoppingToken).ConfigureAwait(false);
+        if (inMemory)
+        {
+            await EnqueueDeliveriesAsync(stoppingToken).ConfigureAwait(false);
+        }
+
         using var timer = new PeriodicTimer(TimeSpan.FromSeconds(worker.Value.LeaseSeconds));
         while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
         {
@@ -42,6 +53,22 @@ public sealed partial class UnfinishedWork(
             if (ids.Count > 0)
             {
                 LogEnqueued(logger, ids.Count);
+            }
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            LogFailed(logger, e.GetType().Name, e.Message);
+        }
+    }
+
+    /// <summary>Deliveries waiting for a retry were scheduled jobs of the dead process: each is enqueued again.</summary>
+    private async Task EnqueueDeliveriesAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            foreach (var id in await deliveries.PendingAsync(cancellationToken).ConfigureAwait(false))
+            {
+                ResultDeliveryJob.Enqueue(jobs, id);
             }
         }
         catch (Exception e) when (e is not OperationCanceledException)

@@ -47,6 +47,33 @@ public sealed class KeyImageRendererTests : IDisposable
     }
 
     [Fact]
+    public void DecodeRgb_WhenOverviewPng_EveryPixelIsThePngsColourInRgbOrder()
+    {
+        var findings = FindingsWith(SyntheticSpine.Level("L1", midSlice: 30));
+        var png = KeyImageRenderer.RenderSagittalOverview(SyntheticSpine.Volume(), findings.Vertebrae, new KeyImageOptions());
+        var decoded = DecodedImage.Decode(png);
+
+        var (width, height, rgb) = KeyImageRenderer.DecodeRgb(png);
+
+        Assert.Equal((decoded.Width, decoded.Height), (width, height));
+        Assert.Equal(3 * width * height, rgb.Length);
+        var coloured = 0;
+        for (var y = 0; y < height; y++)
+        {
+            for (var x = 0; x < width; x++)
+            {
+                var i = 3 * ((y * width) + x);
+                var expected = decoded[x, y];
+                Assert.Equal((expected.Red, expected.Green, expected.Blue), (rgb[i], rgb[i + 1], rgb[i + 2]));
+                coloured += expected.Red != expected.Blue ? 1 : 0;
+            }
+        }
+
+        // Labels and ROI marks are coloured, so a red-blue swap would not go unseen.
+        Assert.True(coloured > 100);
+    }
+
+    [Fact]
     public async Task WriteAsync_WhenOptionsLackProvenance_TakesItFromTheFindings()
     {
         var findings = FindingsWith(SyntheticSpine.Level());

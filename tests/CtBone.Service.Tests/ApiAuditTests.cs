@@ -20,13 +20,18 @@ public sealed class ApiAuditTests(ApiAuditTests.Fixture fixture) : IClassFixture
         (await viewer.GetAsync("/api/analyses/" + fixture.AnalysisId)).EnsureSuccessStatusCode();
         (await viewer.GetAsync($"/api/analyses?patient={FamilyName.ToLowerInvariant()}&accession={Accession}&flagged=true")).EnsureSuccessStatusCode();
         (await viewer.GetAsync($"/api/analyses/{fixture.AnalysisId}/images/sagittal.png")).EnsureSuccessStatusCode();
+        using var dicom = await viewer.GetAsync($"/api/analyses/{fixture.AnalysisId}/dicom/report-sr.dcm");
 
         var entries = await AuditAsync();
 
         var read = Assert.Single(entries, e => e.GetProperty("action").GetString() == "analysis.read");
         var image = Assert.Single(entries, e => e.GetProperty("action").GetString() == "key-image.read");
         var list = Assert.Single(entries, e => e.GetProperty("action").GetString() == "analyses.list");
-        foreach (var entry in new[] { read, image, list })
+        var download = Assert.Single(entries, e => e.GetProperty("action").GetString() == "dicom-object.read");
+        Assert.Equal("report-sr.dcm", download.GetProperty("detail").GetString());
+        Assert.Equal("application/dicom", dicom.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(StoreSeeding.Dicom, await dicom.Content.ReadAsByteArrayAsync());
+        foreach (var entry in new[] { read, image, list, download })
         {
             Assert.Equal(ApiService.ViewerName, entry.GetProperty("actor").GetString());
             Assert.Equal("viewer", entry.GetProperty("role").GetString());
@@ -88,6 +93,6 @@ public sealed class ApiAuditTests(ApiAuditTests.Fixture fixture) : IClassFixture
         internal string AnalysisId { get; private set; } = string.Empty;
 
         protected override async Task SeedAsync() =>
-            AnalysisId = await StoreSeeding.CompletedAsync(Service, IngestKey, StoreSeeding.Completed(PatientId, FamilyName + "^ALICE", Accession, new DateOnly(2024, 3, 3), ScreeningCategory.Osteoporosis));
+            AnalysisId = await StoreSeeding.CompletedAsync(Service, IngestKey, StoreSeeding.Completed(PatientId, FamilyName + "^ALICE", Accession, new DateOnly(2024, 3, 3), ScreeningCategory.Osteoporosis), withDicom: true);
     }
 }

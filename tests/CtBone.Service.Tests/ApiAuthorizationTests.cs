@@ -31,6 +31,7 @@ public sealed class ApiAuthorizationTests(ApiAuthorizationTests.Fixture fixture)
         new("GET", "/api/analyses/{id}", Policies.Viewer, HttpStatusCode.OK),
         new("GET", "/api/analyses/{id}/images/{name}", Policies.Viewer, HttpStatusCode.OK),
         new("GET", "/api/analyses/{id}/fhir", Policies.Viewer, HttpStatusCode.OK),
+        new("GET", "/api/analyses/{id}/dicom/{name}", Policies.Viewer, HttpStatusCode.OK),
         new("POST", "/api/analyses/{id}/findings", Policies.Ingest, HttpStatusCode.OK),
         new("POST", "/api/analyses/{id}/review", Policies.Reviewer, HttpStatusCode.OK),
         new("POST", "/api/keys", Policies.Admin, HttpStatusCode.Created),
@@ -215,7 +216,7 @@ public sealed class ApiAuthorizationTests(ApiAuthorizationTests.Fixture fixture)
             // Each allowed review confirms the flag again; a refused one must leave no trace.
             _ => fixture.CompletedId,
         };
-        var request = new HttpRequestMessage(new HttpMethod(route.Method == "*" ? "GET" : route.Method), (route.RequestPath ?? route.Pattern).Replace("{id}", id, StringComparison.Ordinal).Replace("{name}", "sagittal.png", StringComparison.Ordinal))
+        var request = new HttpRequestMessage(new HttpMethod(route.Method == "*" ? "GET" : route.Method), (route.RequestPath ?? route.Pattern).Replace("{id}", id, StringComparison.Ordinal).Replace("{name}", route.Pattern.Contains("/dicom/", StringComparison.Ordinal) ? "report-sr.dcm" : "sagittal.png", StringComparison.Ordinal))
         {
             Content = route.Pattern switch
             {
@@ -258,7 +259,7 @@ public sealed class ApiAuthorizationTests(ApiAuthorizationTests.Fixture fixture)
 
         protected override async Task SeedAsync()
         {
-            CompletedId = await StoreSeeding.CompletedAsync(Service, IngestKey, StoreSeeding.Completed("AUTH-0", "MATRIX^SEED", "A0", new DateOnly(2024, 4, 1), ScreeningCategory.Osteopenia));
+            CompletedId = await StoreSeeding.CompletedAsync(Service, IngestKey, StoreSeeding.Completed("AUTH-0", "MATRIX^SEED", "A0", new DateOnly(2024, 4, 1), ScreeningCategory.Osteopenia), withDicom: true);
             QueuedId = await StoreSeeding.QueueAsync(Service);
             ReviewerKey = await Service.CreateKeyAsync("reviewer", "dr reviewer");
             (RevokedKeyId, RevokedKey) = await Service.CreateKeyWithIdAsync("admin", "revoked admin");

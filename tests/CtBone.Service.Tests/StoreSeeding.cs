@@ -80,20 +80,28 @@ internal static class StoreSeeding
         content.Add(new StringContent(findingsJson, Encoding.UTF8, "application/json"), FindingsPoster.FindingsPart);
         foreach (var (name, bytes) in images)
         {
+            var dicom = name.EndsWith(".dcm", StringComparison.Ordinal);
             var part = new ByteArrayContent(bytes);
-            part.Headers.ContentType = new MediaTypeHeaderValue("image/png");
-            content.Add(part, FindingsPoster.ImagePart, name);
+            part.Headers.ContentType = new MediaTypeHeaderValue(dicom ? "application/dicom" : "image/png");
+            content.Add(part, dicom ? FindingsPoster.DicomPart : FindingsPoster.ImagePart, name);
         }
 
         return content;
     }
 
-    /// <summary>Queues an analysis and completes it with <paramref name="findings"/> and one key image, sagittal.png; returns its id.</summary>
-    public static async Task<string> CompletedAsync(ServiceProcess service, string ingestKey, Findings findings, DateTimeOffset? createdAt = null)
+    /// <summary>A Part 10 preamble and prefix with nothing after them: what the API checks a DICOM object for.</summary>
+    public static byte[] Dicom { get; } = [.. new byte[128], .. "DICM"u8, .. new byte[16]];
+
+    /// <summary>
+    /// Queues an analysis and completes it with <paramref name="findings"/> and one key image, sagittal.png (and with
+    /// <paramref name="withDicom"/> a DICOM object for PACS, report-sr.dcm); returns its id.
+    /// </summary>
+    public static async Task<string> CompletedAsync(ServiceProcess service, string ingestKey, Findings findings, DateTimeOffset? createdAt = null, bool withDicom = false)
     {
         var id = await QueueAsync(service, createdAt);
         using var client = service.Client(ingestKey);
-        using var response = await PostFindingsAsync(client, id, Json(findings), ("sagittal.png", Png));
+        (string, byte[])[] parts = withDicom ? [("sagittal.png", Png), ("report-sr.dcm", Dicom)] : [("sagittal.png", Png)];
+        using var response = await PostFindingsAsync(client, id, Json(findings), parts);
         response.EnsureSuccessStatusCode();
         return id;
     }

@@ -42,6 +42,9 @@ public sealed record StudyLoadResult
     /// <summary>SOPInstanceUID of each volume slice k (empty for an interpolated slice), so results can name their image.</summary>
     public IReadOnlyList<string> SopInstanceUids { get; init; } = [];
 
+    /// <summary>The file each volume slice k was read from (empty for an interpolated slice), so results can go back to their source.</summary>
+    public IReadOnlyList<string> SliceFiles { get; init; } = [];
+
     public IReadOnlyList<string> Warnings { get; init; } = [];
 
     public StudyLoadTimings Timings { get; init; } = new();

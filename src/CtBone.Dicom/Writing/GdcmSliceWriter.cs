@@ -17,33 +17,53 @@ namespace CtBone.Dicom.Writing;
 /// </remarks>
 internal static class GdcmSliceWriter
 {
+    /// <summary>
+    /// Writes an image that <paramref name="describe"/> sets up (dimensions, pixel format, pixels) in explicit VR little
+    /// endian, with the data set's attributes from <paramref name="attributes"/>.
+    /// </summary>
+    public static void Write(string path, Action<gdcm.Image> describe, DicomItem attributes)
+    {
+        ArgumentNullException.ThrowIfNull(attributes);
+        WriteImage(path, describe, gdcm.TransferSyntax.TSType.ExplicitVRLittleEndian, null, attributes.CopyTo);
+    }
+
     public static void Write(string path, SliceContent content, IReadOnlyList<(ushort Group, ushort Element, gdcm.VR.VRType Vr, string Value)> attributes)
     {
-        var image = new FilterOwnedImage();
-        using var change = new gdcm.ImageChangeTransferSyntax();
-        change.SetInput(image);
-        Describe(image, content);
-
-        using var target = new gdcm.TransferSyntax(TransferSyntaxOf(content.Encoding.TransferSyntax));
-        change.SetTransferSyntax(target);
+        ArgumentNullException.ThrowIfNull(content);
         using var lossyCodec = content.Encoding.TransferSyntax == PixelTransferSyntax.Jpeg2000Lossy ? LossyJpeg2000Codec() : null;
-        if (lossyCodec is not null)
-        {
-            change.SetUserCodec(lossyCodec);
-        }
-
-        if (!change.Change())
-        {
-            throw new DicomWriteException($"GDCM could not encode the pixels as {content.Encoding.TransferSyntax}.");
-        }
-
-        using var writer = new gdcm.ImageWriter();
-        using (var dataSet = writer.GetFile().GetDataSet())
+        WriteImage(path, image => Describe(image, content), TransferSyntaxOf(content.Encoding.TransferSyntax), lossyCodec, dataSet =>
         {
             foreach (var (group, element, vr, value) in attributes)
             {
                 Put(dataSet, group, element, vr, value);
             }
+        });
+    }
+
+    private static void WriteImage(string path, Action<gdcm.Image> describe, gdcm.TransferSyntax.TSType syntax, gdcm.ImageCodec? codec, Action<gdcm.DataSet> fill)
+    {
+        ArgumentNullException.ThrowIfNull(describe);
+        var image = new FilterOwnedImage();
+        using var change = new gdcm.ImageChangeTransferSyntax();
+        change.SetInput(image);
+        describe(image);
+
+        using var target = new gdcm.TransferSyntax(syntax);
+        change.SetTransferSyntax(target);
+        if (codec is not null)
+        {
+            change.SetUserCodec(codec);
+        }
+
+        if (!change.Change())
+        {
+            throw new DicomWriteException($"GDCM could not encode the pixels of {Path.GetFileName(path)} as {syntax}.");
+        }
+
+        using var writer = new gdcm.ImageWriter();
+        using (var dataSet = writer.GetFile().GetDataSet())
+        {
+            fill(dataSet);
         }
 
         writer.SetImage(change.GetOutput());
@@ -100,11 +120,17 @@ internal static class GdcmSliceWriter
         image.SetSlope(content.Encoding.RescaleSlope);
         image.SetIntercept(content.Encoding.RescaleIntercept);
 
+        SetNativePixels(image, content.Pixels);
+    }
+
+    /// <summary>The image's pixel data, uncompressed (explicit VR little endian).</summary>
+    internal static void SetNativePixels(gdcm.Image image, byte[] bytes)
+    {
         using (var tag = new gdcm.Tag(0x7FE0, 0x0010))
         using (var pixels = new gdcm.DataElement(tag))
-        using (var length = new gdcm.VL((uint)content.Pixels.Length))
+        using (var length = new gdcm.VL((uint)bytes.Length))
         {
-            pixels.SetByteValue(content.Pixels, length);
+            pixels.SetByteValue(bytes, length);
             image.SetDataElement(pixels);
         }
 

@@ -1,0 +1,175 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Http.Json;
+using System.Text.Json;
+using CtBone.TestSupport;
+
+namespace CtBone.Service.Tests;
+
+/// <summary>
+/// The DICOM objects of a completed analysis on their way back to PACS: from a real Orthanc (in the private network
+/// namespace of <c>.ci/test</c>) to CtBone and back by STOW-RS, then read from Orthanc with QIDO-RS and REST; and a
+/// destination that does not answer, retried with its reason visible and finally recorded as failed.
+/// </summary>
+[Trait("Category", "Integration")]
+public sealed class ResultDeliveryTests
+{
+    private const string ComprehensiveSr = "1.2.840.10008.5.1.4.1.1.88.33";
+    private const string SecondaryCapture = "1.2.840.10008.5.1.4.1.1.7";
+    private static readonly TimeSpan s_timeout = TimeSpan.FromSeconds(120);
+
+    [Fact]
+    public async Task Orthanc_WhenStudyAnalysedFromIt_SrAndOverviewAreStowedIntoTheSameStudyWithTheFindingsValues()
+    {
+        await using var orthanc = await OrthancServer.StartAsync();
+        await using var service = await ServiceProcess.StartAsync(new Dictionary<string, string>
+        {
+            ["CtBone__Orthanc__Url"] = orthanc.BaseUri.ToString(),
+            ["CtBone__Orthanc__PollSeconds"] = "0.5",
+        });
+        var viewer = await service.CreateKeyAsync("viewer", "dr viewer");
+        var truth = PipelineTests.Truth("standard");
+        var studyUid = truth.GetProperty("studyInstanceUid").GetString()!;
+        var sent = await orthanc.StoreWithStorescuAsync(RepositoryFolder.TestDicoms("standard"));
+
+        var item = Assert.Single(await service.WaitForFinishedAsync(viewer, 1, s_timeout));
+        var href = item.GetProperty("href").GetString()!;
+        var result = await WaitForDeliveryAsync(service, viewer, href, "sent");
+        var delivery = result.GetProperty("delivery");
+        Assert.Equal(new Uri(orthanc.BaseUri, "dicom-web/").ToString(), delivery.GetProperty("target").GetString());
+        Assert.Equal(1, delivery.GetProperty("attempts").GetInt32());
+        var findings = result.GetProperty("findings");
+
+        using var http = OrthancServer.CreateHttpClient();
+        var series = await http.GetFromJsonAsync<JsonElement>(new Uri(orthanc.DicomWebUri, $"studies/{studyUid}/series"));
+        var modalities = series.EnumerateArray().Select(s => s.GetProperty("00080060").GetProperty("Value")[0].GetString()).ToList();
+        Assert.Single(modalities, m => m == "SR");
+        Assert.Single(modalities, m => m == "OT");
+        Assert.Equal(truth.GetProperty("series").GetArrayLength() + 2, modalities.Count);
+        var instances = await http.GetFromJsonAsync<JsonElement>(new Uri(orthanc.DicomWebUri, $"studies/{studyUid}/instances"));
+        Assert.Equal(sent.FileCount + 2, instances.GetArrayLength());
+        var classes = instances.EnumerateArray().Select(i => i.GetProperty("00080016").GetProperty("Value")[0].GetString()).ToList();
+        Assert.Single(classes, c => c == ComprehensiveSr);
+        Assert.Single(classes, c => c == SecondaryCapture);
+
+        // The SR as Orthanc holds it: its content tree, read through Orthanc's own DICOM parser.
+        var srUid = instances.EnumerateArray().Single(i => i.GetProperty("00080016").GetProperty("Value")[0].GetString() == ComprehensiveSr)
+            .GetProperty("00080018").GetProperty("Value")[0].GetString()!;
+        var srId = (await LookupAsync(http, orthanc, srUid)).Single();
+        var tags = await http.GetFromJsonAsync<JsonElement>(new Uri(orthanc.BaseUri, $"instances/{srId}/tags?simplify"));
+        Assert.Equal(studyUid, tags.GetProperty("StudyInstanceUID").GetString());
+        Assert.Equal("PHANTOM^STANDARD", tags.GetProperty("PatientName").GetString());
+        var groups = tags.GetProperty("ContentSequence").EnumerateArray().Single(c => Concept(c) == "126010").GetProperty("ContentSequence").EnumerateArray()
+            .Where(g => Concept(g) == "125007").ToList();
+        var measured = findings.GetProperty("vertebrae").EnumerateArray().Where(v => !v.GetProperty("excluded").GetBoolean() && v.TryGetProperty("roi", out _)).ToList();
+        Assert.Equal(measured.Count, groups.Count);
+        foreach (var (level, group) in measured.Zip(groups))
+        {
+            var content = group.GetProperty("ContentSequence").EnumerateArray().ToList();
+            var mean = content.Single(c => c.GetProperty("ValueType").GetString() == "NUM"
+                && c.GetProperty("ContentSequence").EnumerateArray().Any(m => Concept(m) == "121401" && m.GetProperty("ConceptCodeSequence")[0].GetProperty("CodeValue").GetString() == "373098007"));
+            var numeric = mean.GetProperty("MeasuredValueSequence")[0];
+            Assert.Equal(level.GetProperty("meanHu").GetDouble(), double.Parse(numeric.GetProperty("NumericValue").GetString()!, CultureInfo.InvariantCulture));
+            Assert.Equal("[hnsf'U]", numeric.GetProperty("MeasurementUnitsCodeSequence")[0].GetProperty("CodeValue").GetString());
+
+            // The image the ellipse is drawn on is in Orthanc: the CT slice, not a copy.
+            var scoord = content.Single(c => c.GetProperty("ValueType").GetString() == "SCOORD");
+            var reference = scoord.GetProperty("ContentSequence")[0].GetProperty("ReferencedSOPSequence")[0];
+            var referencedUid = reference.GetProperty("ReferencedSOPInstanceUID").GetString()!;
+            Assert.Equal(level.GetProperty("roi").GetProperty("midSliceSopInstanceUid").GetString(), referencedUid);
+            Assert.Equal("1.2.840.10008.5.1.4.1.1.2", reference.GetProperty("ReferencedSOPClassUID").GetString());
+            Assert.Single(await LookupAsync(http, orthanc, referencedUid));
+        }
+
+        // The overview came back as the same picture the API serves as sagittal.png, burned-in labels and all.
+        var scUid = instances.EnumerateArray().Single(i => i.GetProperty("00080016").GetProperty("Value")[0].GetString() == SecondaryCapture)
+            .GetProperty("00080018").GetProperty("Value")[0].GetString()!;
+        var scTags = await http.GetFromJsonAsync<JsonElement>(new Uri(orthanc.BaseUri, $"instances/{(await LookupAsync(http, orthanc, scUid)).Single()}/tags?simplify"));
+        Assert.Equal("YES", scTags.GetProperty("BurnedInAnnotation").GetString());
+        Assert.Equal(studyUid, scTags.GetProperty("StudyInstanceUID").GetString());
+
+        // The objects are also downloadable from CtBone, byte for byte what Orthanc was sent.
+        using var client = service.Client(viewer);
+        var links = result.GetProperty("dicomObjects").EnumerateArray().Select(l => l.GetString()!).ToList();
+        Assert.Equal(2, links.Count);
+        var report = await client.GetByteArrayAsync(links.Single(l => l.EndsWith("/report-sr.dcm", StringComparison.Ordinal)));
+        var stored = await http.GetByteArrayAsync(new Uri(orthanc.BaseUri, $"instances/{srId}/file"));
+        Assert.Equal(report.Length, stored.Length);
+    }
+
+    [Fact]
+    public async Task StowUrl_WhenTheDestinationDoesNotAnswer_RetriedWithTheReasonShownThenFailed()
+    {
+        await using var service = await ServiceProcess.StartAsync(new Dictionary<string, string>
+        {
+            // Nothing listens on port 9 (discard).
+            ["CtBone__Delivery__StowUrl"] = "http://127.0.0.1:9/dicom-web/",
+            ["CtBone__Delivery__MaxAttempts"] = "3",
+            // Configuration binds arrays by index over the defaults: both waits used by three attempts are set.
+            ["CtBone__Delivery__RetryDelaysSeconds__0"] = "1",
+            ["CtBone__Delivery__RetryDelaysSeconds__1"] = "1",
+        });
+        var viewer = await service.CreateKeyAsync("viewer", "dr viewer");
+        service.Drop(ServiceProcess.TestDicoms("osteoporotic"), "to-deliver");
+        var item = Assert.Single(await service.WaitForFinishedAsync(viewer, 1, s_timeout));
+        var href = item.GetProperty("href").GetString()!;
+
+        var retrying = await WaitForDeliveryAsync(service, viewer, href, "pending", d => d.GetProperty("attempts").GetInt32() >= 1);
+        var failed = await WaitForDeliveryAsync(service, viewer, href, "failed");
+
+        var pending = retrying.GetProperty("delivery");
+        Assert.StartsWith("attempt ", pending.GetProperty("reason").GetString(), StringComparison.Ordinal);
+        Assert.Contains("127.0.0.1:9", pending.GetProperty("reason").GetString(), StringComparison.Ordinal);
+        var delivery = failed.GetProperty("delivery");
+        Assert.Equal(3, delivery.GetProperty("attempts").GetInt32());
+        Assert.StartsWith("gave up after 3 attempts: ", delivery.GetProperty("reason").GetString(), StringComparison.Ordinal);
+        Assert.Equal("http://127.0.0.1:9/dicom-web/", delivery.GetProperty("target").GetString());
+        Assert.Equal("completed", failed.GetProperty("state").GetString());
+    }
+
+    [Fact]
+    public async Task Inbox_WhenNoDestinationIsConfigured_NothingIsSentAndTheDeliverySaysWhy()
+    {
+        await using var service = await ServiceProcess.StartAsync();
+        var viewer = await service.CreateKeyAsync("viewer", "dr viewer");
+        service.Drop(ServiceProcess.TestDicoms("osteoporotic"), "kept-here");
+        var item = Assert.Single(await service.WaitForFinishedAsync(viewer, 1, s_timeout));
+
+        var result = await WaitForDeliveryAsync(service, viewer, item.GetProperty("href").GetString()!, "none");
+
+        Assert.Contains("no STOW-RS destination is configured", result.GetProperty("delivery").GetProperty("reason").GetString(), StringComparison.Ordinal);
+        Assert.Equal(0, result.GetProperty("delivery").GetProperty("attempts").GetInt32());
+        Assert.Equal(2, result.GetProperty("dicomObjects").GetArrayLength());
+    }
+
+    private static async Task<JsonElement> WaitForDeliveryAsync(ServiceProcess service, string key, string href, string state, Func<JsonElement, bool>? also = null)
+    {
+        using var client = service.Client(key);
+        var clock = Stopwatch.StartNew();
+        var last = default(JsonElement);
+        while (clock.Elapsed < s_timeout)
+        {
+            last = await client.GetFromJsonAsync<JsonElement>(href);
+            if (last.TryGetProperty("delivery", out var delivery) && delivery.ValueKind == JsonValueKind.Object
+                && delivery.GetProperty("state").GetString() == state && (also?.Invoke(delivery) ?? true))
+            {
+                return last;
+            }
+
+            await Task.Delay(250);
+        }
+
+        throw new TimeoutException($"the delivery did not become {state}: {last}\n{service.Log}");
+    }
+
+    private static async Task<List<string>> LookupAsync(HttpClient http, OrthancServer orthanc, string uid)
+    {
+        using var response = await http.PostAsync(new Uri(orthanc.BaseUri, "tools/lookup"), new StringContent(uid));
+        response.EnsureSuccessStatusCode();
+        var found = await response.Content.ReadFromJsonAsync<JsonElement>();
+        return [.. found.EnumerateArray().Where(f => f.GetProperty("Type").GetString() == "Instance").Select(f => f.GetProperty("ID").GetString()!)];
+    }
+
+    private static string? Concept(JsonElement item) =>
+        item.TryGetProperty("ConceptNameCodeSequence", out var name) ? name[0].GetProperty("CodeValue").GetString() : null;
+}
