@@ -36,7 +36,7 @@ public static class FhirEndpoints
         }
 
         // 409, not 404: the analysis exists, it has no report (yet, or ever). Its own resource says which and why.
-        if (record.State != AnalysisState.Completed || record.FindingsJson is not { } json)
+        if (record.State != AnalysisState.Completed || record.ResultFindingsJson is not { } json)
         {
             var state = AnalysisStore.Text(record.State);
             return Problems.Conflict(record.IsFinal
@@ -47,7 +47,8 @@ public static class FhirEndpoints
         var findings = JsonSerializer.Deserialize<Findings>(json, CtBoneJson.Options)
             ?? throw new InvalidOperationException($"analysis {id} holds no findings document");
         await audit.RecordAsync(context, "fhir-report.read", id).ConfigureAwait(false);
-        var source = new AnalysisReportSource { AnalysisId = record.Id, Findings = findings, FinishedAt = record.FinishedAt ?? record.CreatedAt };
+        // A reviewer's correction is the result: the report carries it, marked amended.
+        var source = new AnalysisReportSource { AnalysisId = record.Id, Findings = findings, FinishedAt = record.FinishedAt ?? record.CreatedAt, Amended = record.IsReviewed };
         return Results.Text(new AnalysisBundleWriter(options.Value).ToJson(source, clock.GetUtcNow()), ContentType, Encoding.UTF8);
     }
 }

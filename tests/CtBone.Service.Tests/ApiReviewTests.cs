@@ -41,6 +41,14 @@ public sealed class ApiReviewTests(ApiReviewTests.Fixture fixture) : IClassFixtu
         Assert.False(item.GetProperty("flagged").GetBoolean());
         Assert.True(item.GetProperty("reviewed").GetBoolean());
         Assert.Equal(170, item.GetProperty("screeningHu").GetDouble());
+
+        // The FHIR export shows the corrected result, marked amended.
+        var bundle = await viewer.GetFromJsonAsync<JsonElement>($"/api/analyses/{id}/fhir");
+        var resources = bundle.GetProperty("entry").EnumerateArray().Select(e => e.GetProperty("resource")).ToList();
+        Assert.Equal("amended", resources.Single(r => r.GetProperty("resourceType").GetString() == "DiagnosticReport").GetProperty("status").GetString());
+        Assert.Contains(resources, r => r.GetProperty("resourceType").GetString() == "Observation"
+            && r.TryGetProperty("valueCodeableConcept", out var value)
+            && value.GetProperty("coding").EnumerateArray().Any(c => c.GetProperty("code").GetString() == "normal"));
     }
 
     [Fact]
