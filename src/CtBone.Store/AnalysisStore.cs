@@ -434,7 +434,7 @@ public sealed class AnalysisStore(FindingsDatabase database, TimeProvider clock)
 
         if (!string.IsNullOrWhiteSpace(query.Search))
         {
-            where.Add("(patient_id = @search or accession_number = @search or lower(patient_name) like @searchName escape '\\')");
+            where.Add("(patient_id = @search or accession_number = @search or patient_name_folded like @searchName escape '\\')");
             parameters.Add("search", query.Search.Trim());
             parameters.Add("searchName", "%" + LikeLiteral(query.Search.Trim().ToLowerInvariant()) + "%");
         }
@@ -445,11 +445,13 @@ public sealed class AnalysisStore(FindingsDatabase database, TimeProvider clock)
         var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
-            // One query for the page and the total; only a page past the end needs a second one to count.
+            // Two queries, not one with count(*) over (): the window makes SQLite read every matching row's page (each row's
+            // findings fill a page of their own) before the limit applies. Counting walks the list index only, and the page
+            // reads the table for its 50 rows (measured: 19 against 150+ requests/s at 10,000 analyses, bench/README.md).
+            var total = await connection.ExecuteScalarAsync<long>("select count(*) from analyses" + filter, parameters).ConfigureAwait(false);
             var rows = (await connection.QueryAsync<Row>(
-                $"select {ListColumns}, count(*) over () as total_count from analyses{filter} order by created_at desc, id desc limit @limit offset @offset",
+                $"select {ListColumns} from analyses{filter} order by created_at desc, id desc limit @limit offset @offset",
                 parameters).ConfigureAwait(false)).ToList();
-            var total = rows.Count > 0 ? rows[0].TotalCount : await connection.ExecuteScalarAsync<long>("select count(*) from analyses" + filter, parameters).ConfigureAwait(false);
             return new AnalysisPage([.. rows.Select(r => r.ToRecord())], (int)total, page, size);
         }
     }
@@ -625,8 +627,6 @@ public sealed class AnalysisStore(FindingsDatabase database, TimeProvider clock)
         public string? ReviewJson { get; set; }
 
         /// <summary>The list's window count (<c>count(*) over ()</c>); 0 elsewhere.</summary>
-        public long TotalCount { get; set; }
-
         public AnalysisRecord ToRecord() => new()
         {
             Id = Id,
