@@ -21,11 +21,7 @@ public sealed class OrthancSourceTests
     public async Task ChangeFeed_WhenStudySentTwiceWithStorescu_OneCompletedAnalysisAndThePositionKept()
     {
         await using var orthanc = await OrthancServer.StartAsync();
-        await using var service = await ServiceProcess.StartAsync(new Dictionary<string, string>
-        {
-            ["CtBone__Orthanc__Url"] = orthanc.BaseUri.ToString(),
-            ["CtBone__Orthanc__PollSeconds"] = "0.5",
-        });
+        await using var service = await ServiceProcess.StartFollowingOrthancAsync(orthanc.BaseUri);
         var viewer = await service.CreateKeyAsync("viewer", "dr viewer");
         var truth = PipelineTests.Truth("standard");
 

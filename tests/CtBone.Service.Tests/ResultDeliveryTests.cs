@@ -22,11 +22,7 @@ public sealed class ResultDeliveryTests
     public async Task Orthanc_WhenStudyAnalysedFromIt_SrAndOverviewAreStowedIntoTheSameStudyWithTheFindingsValues()
     {
         await using var orthanc = await OrthancServer.StartAsync();
-        await using var service = await ServiceProcess.StartAsync(new Dictionary<string, string>
-        {
-            ["CtBone__Orthanc__Url"] = orthanc.BaseUri.ToString(),
-            ["CtBone__Orthanc__PollSeconds"] = "0.5",
-        });
+        await using var service = await ServiceProcess.StartFollowingOrthancAsync(orthanc.BaseUri);
         var viewer = await service.CreateKeyAsync("viewer", "dr viewer");
         var truth = PipelineTests.Truth("standard");
         var studyUid = truth.GetProperty("studyInstanceUid").GetString()!;

@@ -62,6 +62,13 @@ internal sealed class ServiceProcess : IAsyncDisposable
     public static Task<ServiceProcess> StartAsync(Dictionary<string, string>? environment = null, params string[] extraArguments) =>
         LaunchAsync("serve", environment, extraArguments);
 
+    /// <summary>Starts <c>ctbone serve</c> following an Orthanc's change feed every half second.</summary>
+    public static Task<ServiceProcess> StartFollowingOrthancAsync(Uri orthanc) => StartAsync(new Dictionary<string, string>
+    {
+        ["CtBone__Orthanc__Url"] = orthanc.ToString(),
+        ["CtBone__Orthanc__PollSeconds"] = "0.5",
+    });
+
     /// <summary>Starts <c>ctbone api</c> alone on PostgreSQL: its analyses wait for <see cref="StartWorker"/> processes.</summary>
     public static Task<ServiceProcess> StartApiAsync(string postgres, Dictionary<string, string>? environment = null) =>
         LaunchAsync("api", environment, ["--postgres", postgres]);
