@@ -40,6 +40,7 @@ public sealed class ApiProblemTests(ApiProblemTests.Fixture fixture) : IClassFix
     [InlineData("from=yesterday", "from 'yesterday' cannot be read")]
     [InlineData("to=2024-13-01", "yyyy-MM-dd")]
     [InlineData("flagged=maybe", "flagged 'maybe' cannot be read")]
+    [InlineData("reviewed=yes", "reviewed 'yes' cannot be read: use true or false")]
     public async Task List_WhenQueryIsWrong_400ProblemNamingTheParameter(string query, string detail)
     {
         using var viewer = fixture.Client(fixture.ViewerKey);
