@@ -48,10 +48,13 @@ internal static class ServiceCommands
         }
 
         Default(builder.Configuration, settings, InboxOptions.Section + ":Path", Path.Combine(service.DataDirectory, "inbox"));
-        if (withWorker)
+
+        // Made now for the worker's settings, but stored only once every setting is valid: a refused start writes nothing.
+        var workerKey = withWorker ? ApiKeyStore.NewKey() : null;
+        if (workerKey is not null)
         {
             Default(builder.Configuration, settings, WorkerOptions.Section + ":ApiUrl", url.Split(';')[0]);
-            settings[WorkerOptions.Section + ":ApiKey"] = await WorkerKeyAsync(service, cancellationToken).ConfigureAwait(false);
+            settings[WorkerOptions.Section + ":ApiKey"] = workerKey;
         }
 
         builder.Configuration.AddInMemoryCollection(settings);
@@ -65,7 +68,13 @@ internal static class ServiceCommands
         await using (app.ConfigureAwait(false))
         {
             app.MapCtBoneApi();
-            return await StartAsync(app, app.Services, () => AdminKeyAsync(app.Services, service, cancellationToken), url, cancellationToken).ConfigureAwait(false);
+            return await StartAsync(
+                app,
+                app.Services,
+                () => workerKey is null ? Task.CompletedTask : RegisterWorkerKeyAsync(app.Services, workerKey, cancellationToken),
+                () => AdminKeyAsync(app.Services, service, cancellationToken),
+                url,
+                cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -96,7 +105,7 @@ internal static class ServiceCommands
 
         builder.Services.AddStoreAndJobs(service).AddAnalysisWorker(builder.Configuration);
         using var host = builder.Build();
-        return await StartAsync(host, host.Services, () => Task.CompletedTask, null, cancellationToken).ConfigureAwait(false);
+        return await StartAsync(host, host.Services, () => Task.CompletedTask, () => Task.CompletedTask, null, cancellationToken).ConfigureAwait(false);
     }
 
     public static async Task<int> KeysAsync(CliArguments args, CancellationToken cancellationToken)
@@ -160,10 +169,12 @@ internal static class ServiceCommands
     }
 
     /// <summary>Starts a host once every option validates: checked here first, so a refusal is one message and not the host's failure log.</summary>
-    private static async Task<int> StartAsync(IHost host, IServiceProvider services, Func<Task> afterStart, string? url, CancellationToken cancellationToken)
+    private static async Task<int> StartAsync(
+        IHost host, IServiceProvider services, Func<Task> beforeStart, Func<Task> afterStart, string? url, CancellationToken cancellationToken)
     {
         services.GetService<IStartupValidator>()?.Validate();
         await services.PrepareDatabaseAsync(cancellationToken).ConfigureAwait(false);
+        await beforeStart().ConfigureAwait(false);
         await host.StartAsync(cancellationToken).ConfigureAwait(false);
         await afterStart().ConfigureAwait(false);
         if (url is not null)
@@ -219,15 +230,15 @@ internal static class ServiceCommands
     }
 
     /// <summary>The in-process worker's own ingest key, new at every start; the previous one is revoked.</summary>
-    private static async Task<string> WorkerKeyAsync(ServiceOptions service, CancellationToken cancellationToken)
+    private static async Task RegisterWorkerKeyAsync(IServiceProvider services, string key, CancellationToken cancellationToken)
     {
-        var keys = await KeyStoreAsync(service, cancellationToken).ConfigureAwait(false);
+        var keys = services.GetRequiredService<ApiKeyStore>();
         foreach (var old in (await keys.ListAsync(cancellationToken).ConfigureAwait(false)).Where(k => k.Name == ServeWorkerKeyName))
         {
             await keys.RevokeAsync(old.Id, cancellationToken).ConfigureAwait(false);
         }
 
-        return (await keys.CreateAsync(ServeWorkerKeyName, Roles.Ingest, cancellationToken).ConfigureAwait(false)).Key;
+        await keys.RegisterAsync(ServeWorkerKeyName, Roles.Ingest, key, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>A new installation has no admin: one key is made and written, readable by this user only, to the data folder.</summary>

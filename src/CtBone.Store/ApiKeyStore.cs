@@ -35,16 +35,26 @@ public sealed class ApiKeyStore(FindingsDatabase database, TimeProvider clock)
 {
     private const string Prefix = "ctb_";
 
+    /// <summary>A new key's text: the prefix and 256 random bits.</summary>
+    public static string NewKey() => Prefix + Base64Url(RandomNumberGenerator.GetBytes(32));
+
     /// <summary>Makes a key and returns it in plain text, once: it cannot be read back.</summary>
     public async Task<(ApiKeyIdentity Identity, string Key)> CreateAsync(string name, string role, CancellationToken cancellationToken = default)
     {
+        var key = NewKey();
+        return (await RegisterAsync(name, role, key, cancellationToken).ConfigureAwait(false), key);
+    }
+
+    /// <summary>Puts in use a key made with <see cref="NewKey"/> before the database could be written to.</summary>
+    public async Task<ApiKeyIdentity> RegisterAsync(string name, string role, string key, CancellationToken cancellationToken = default)
+    {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        ArgumentException.ThrowIfNullOrEmpty(key);
         if (!Roles.IsKnown(role))
         {
             throw new ArgumentException($"unknown role '{role}': use {Roles.Known}", nameof(role));
         }
 
-        var key = Prefix + Base64Url(RandomNumberGenerator.GetBytes(32));
         var identity = new ApiKeyIdentity(Guid.NewGuid().ToString("N"), name.Trim(), role);
         var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
@@ -54,7 +64,7 @@ public sealed class ApiKeyStore(FindingsDatabase database, TimeProvider clock)
                 new { identity.Id, identity.Name, identity.Role, hash = Hash(key), now = StoreTime.Text(clock.GetUtcNow()) }).ConfigureAwait(false);
         }
 
-        return (identity, key);
+        return identity;
     }
 
     /// <summary>The identity of a key that exists and is not revoked; null otherwise.</summary>

@@ -23,7 +23,11 @@ public sealed class ApiConfigurationTests
         Assert.DoesNotContain("serving on", output, StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", output, StringComparison.Ordinal);
         Assert.DoesNotContain("Exception", output, StringComparison.Ordinal);
-        Directory.Delete(data, recursive: true);
+        Assert.False(File.Exists(Path.Combine(data, "ctbone.db")), "a refused start wrote the database");
+        if (Directory.Exists(data))
+        {
+            Directory.Delete(data, recursive: true);
+        }
     }
 
     [Theory]
