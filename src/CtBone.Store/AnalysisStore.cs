@@ -455,10 +455,9 @@ public sealed class AnalysisStore(FindingsDatabase database, TimeProvider clock)
         var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
-            // Two queries, not one with count(*) over (): the window makes SQLite read every matching row's page (each row's
-            // findings fill a page of their own) before the limit applies. Counting walks the list index only, and the page
-            // reads the table for its 50 rows (measured: 19 against 150+ requests/s at 10,000 analyses, bench/README.md).
-            // One round trip for both: on PostgreSQL each statement sent alone waits for the network.
+            // Two statements, not one with count(*) over (): the window reads every matching row before the limit applies
+            // (19 against 150+ requests/s at 10,000 analyses, bench/README.md), while the count walks an index only and
+            // the page reads the table for its rows. Sent together: on PostgreSQL each statement alone waits for the network.
             var results = await connection.QueryMultipleAsync(
                 $"select count(*) from analyses{filter}; select {ListColumns} from analyses{filter} order by created_at desc, id desc limit @limit offset @offset",
                 parameters).ConfigureAwait(false);
