@@ -124,6 +124,63 @@ public sealed class ResultDeliveryTests
     }
 
     [Fact]
+    public async Task Retry_WhenTheFailedDestinationWorksAgain_ResentAndStoredInOrthanc()
+    {
+        await using var orthanc = await OrthancServer.StartAsync();
+        // Nothing listens on port 9 (discard); one attempt, so the delivery fails at once.
+        var service = ServiceProcess.Create(new Dictionary<string, string>
+        {
+            ["CtBone__Delivery__StowUrl"] = "http://127.0.0.1:9/dicom-web/",
+            ["CtBone__Delivery__MaxAttempts"] = "1",
+        });
+        await using (service)
+        {
+            await service.RestartAsync();
+            var viewer = await service.CreateKeyAsync("viewer", "dr viewer");
+            var reviewer = await service.CreateKeyAsync("reviewer", "dr reviewer");
+            service.Drop(ServiceProcess.TestDicoms("osteoporotic"), "to-resend");
+            var href = Assert.Single(await service.WaitForFinishedAsync(viewer, 1, s_timeout)).GetProperty("href").GetString()!;
+            var failed = await WaitForDeliveryAsync(service, viewer, href, "failed");
+            Assert.Contains("127.0.0.1:9", failed.GetProperty("delivery").GetProperty("reason").GetString(), StringComparison.Ordinal);
+            var studyUid = failed.GetProperty("studyInstanceUid").GetString()!;
+
+            // The destination is repaired: the same kind ("configured") now points at a real Orthanc. A failed
+            // delivery stays failed across the restart; only a resend sends it again.
+            await service.KillAsync();
+            service.SetEnvironment("CtBone__Delivery__StowUrl", orthanc.DicomWebUri.ToString());
+            await service.RestartAsync();
+            Assert.Equal("failed", (await WaitForDeliveryAsync(service, viewer, href, "failed")).GetProperty("delivery").GetProperty("state").GetString());
+
+            using var asReviewer = service.Client(reviewer);
+            using var resent = await asReviewer.PostAsync(href + "/delivery/retry", null);
+            Assert.Equal(System.Net.HttpStatusCode.Accepted, resent.StatusCode);
+            var queued = await resent.Content.ReadFromJsonAsync<JsonElement>();
+            Assert.Equal(0, queued.GetProperty("attempts").GetInt32());
+            var sent = (await WaitForDeliveryAsync(service, viewer, href, "sent")).GetProperty("delivery");
+            Assert.Equal(1, sent.GetProperty("attempts").GetInt32());
+            Assert.Equal(orthanc.DicomWebUri.ToString(), sent.GetProperty("target").GetString());
+
+            using var http = OrthancServer.CreateHttpClient();
+            var instances = await http.GetFromJsonAsync<JsonElement>(new Uri(orthanc.DicomWebUri, $"studies/{studyUid}/instances"));
+            var classes = instances.EnumerateArray().Select(i => i.GetProperty("00080016").GetProperty("Value")[0].GetString()).ToList();
+            Assert.Equal(new[] { ComprehensiveSr, SecondaryCapture }.Order(StringComparer.Ordinal), classes.Order(StringComparer.Ordinal));
+
+            // Sent is final: a second resend has nothing to do, and an unknown analysis is not found.
+            using var again = await asReviewer.PostAsync(href + "/delivery/retry", null);
+            await Problem.AssertAsync(again, System.Net.HttpStatusCode.Conflict, "nothing to resend");
+            using var unknown = await asReviewer.PostAsync("/api/analyses/no-such-analysis/delivery/retry", null);
+            await Problem.AssertAsync(unknown, System.Net.HttpStatusCode.NotFound, "no analysis");
+
+            using var admin = service.Client(service.AdminKey);
+            var audit = (await admin.GetFromJsonAsync<JsonElement>("/api/audit?limit=1000")).EnumerateArray()
+                .Where(e => e.GetProperty("action").GetString() == "delivery.retry").ToList();
+            var entry = Assert.Single(audit);
+            Assert.Equal("dr reviewer", entry.GetProperty("actor").GetString());
+            Assert.Contains("127.0.0.1:9", entry.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
     public async Task Inbox_WhenNoDestinationIsConfigured_NothingIsSentAndTheDeliverySaysWhy()
     {
         await using var service = await ServiceProcess.StartAsync();
