@@ -115,7 +115,7 @@ public static class PageEndpoints
             Timeline = timeline,
             Print = print,
             ReviewProblem = reviewProblem,
-            Deliveries = await data.Deliveries.GetAsync(id, context.RequestAborted).ConfigureAwait(false) is { } delivery ? [delivery] : [],
+            Deliveries = await data.Deliveries.AllAsync(id, context.RequestAborted).ConfigureAwait(false),
             DeliveryProblem = deliveryProblem,
         };
         var others = timeline is null ? "" : "; timeline: " + string.Join(',', timeline.Scans.Select(s => s.AnalysisId).Where(s => s != id));
@@ -166,7 +166,7 @@ public static class PageEndpoints
     private static async Task<IResult> ResendAsync(string id, HttpContext context, PageData data, DeliveryResends resends)
     {
         var outcome = await resends.RetryAsync(context, id).ConfigureAwait(false);
-        return outcome.Delivery is null
+        return outcome.Deliveries is null
             ? await StudyAsync(context, data, id, print: false, status: outcome.Status, deliveryProblem: outcome.Problem).ConfigureAwait(false)
             : Results.Redirect($"/studies/{Uri.EscapeDataString(id)}#delivery");
     }
