@@ -120,6 +120,25 @@ public sealed class ResultDeliveries(FindingsDatabase database, TimeProvider clo
         }
     }
 
+    /// <summary>
+    /// Reviewed analyses that can be revised (their revision sources are stored), with their review document and the
+    /// latest revision written: what a process starting with in-memory job storage compares to find revisions lost with it.
+    /// </summary>
+    public async Task<IReadOnlyList<(string AnalysisId, string ReviewJson, int LatestRevision)>> ReviewedAsync(CancellationToken cancellationToken = default)
+    {
+        var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            var rows = await connection.QueryAsync<(string Id, string ReviewJson, long Latest)>(
+                """
+                select a.id, a.review_json, coalesce((select max(d.revision) from deliveries d where d.analysis_id = a.id), 0)
+                from analyses a
+                where a.reviewed_at is not null and a.review_json is not null and exists (select 1 from revision_sources s where s.analysis_id = a.id)
+                """).ConfigureAwait(false);
+            return [.. rows.Select(r => (r.Id, r.ReviewJson, (int)r.Latest))];
+        }
+    }
+
     /// <summary>Records an attempt: sent, or failed with its reason, retried (pending, at <paramref name="nextAttemptAt"/>) or given up.</summary>
     public async Task RecordAttemptAsync(
         string analysisId, int revision, DeliveryState state, string? target, string? reason, DateTimeOffset? nextAttemptAt, CancellationToken cancellationToken = default)

@@ -306,6 +306,35 @@ public sealed class StoreTests(PostgresFixture postgres) : IDisposable
 
     [Theory]
     [MemberData(nameof(Databases))]
+    public async Task ReviewedAsync_WhenReviewStepsOutnumberRevisions_NamesTheAnalysisWithItsLatestRevision(string kind)
+    {
+        var database = await postgres.DatabaseAsync(kind, _folder);
+        var store = new AnalysisStore(database, _clock);
+        var deliveries = new ResultDeliveries(database, _clock);
+        var findings = Completed("1.2.840.99.6", ScreeningCategory.Normal);
+        var id = (await store.CreateAsync(Request("revisable"))).Record.Id;
+        var unrevisable = (await RunAsync(store, "no sources", 40, Completed("1.2.840.99.7", ScreeningCategory.Normal), [])).Id;
+        Assert.True(await store.TryClaimAsync(id, "worker", Later(60)));
+        await store.RecordOutcomeAsync(
+            id, findings, "{}", [], 40, new PacsResults([new ResultObject("report-sr.dcm", [1])], new DeliveryTarget("configured", "http://pacs.example/"), [new ResultObject("result-input.json", [2])]));
+        Assert.Empty(await deliveries.ReviewedAsync());
+
+        foreach (var reviewed in new[] { id, unrevisable })
+        {
+            await store.RecordReviewAsync(
+                reviewed,
+                new AnalysisReview { Corrected = findings, CorrectedJson = "{}", ReviewedBy = "dr reviewer", ReviewedAt = Later(1), ReviewJson = "{\"steps\":[{},{}]}" },
+                null);
+        }
+
+        Assert.Equal([(id, "{\"steps\":[{},{}]}", 0)], await deliveries.ReviewedAsync());
+        Assert.Equal("result-input.json", Assert.Single(await deliveries.RevisionSourcesAsync(id)).Name);
+        await deliveries.SaveRevisionAsync(id, 2, [new ResultObject("report-sr-r2.dcm", [3])]);
+        Assert.Equal(2, Assert.Single(await deliveries.ReviewedAsync()).LatestRevision);
+    }
+
+    [Theory]
+    [MemberData(nameof(Databases))]
     public async Task KeysAuditAndSourcePositions_WhenWrittenAndRead_BehaveAlike(string kind)
     {
         var database = await postgres.DatabaseAsync(kind, _folder);

@@ -27,6 +27,7 @@ public sealed class DeliveryTests(WebSite site)
         await Assertions.Expect(row).ToContainTextAsync("gave up after 1 attempts");
         await Assertions.Expect(page.GetByRole(AriaRole.Button, new() { Name = "Send to PACS again" })).ToHaveCountAsync(0);
         Assert.Equal(0, await page.Locator("form[action$='/delivery/retry']").CountAsync());
+        await page.Locator("#delivery").ScreenshotAsync(new() { Path = WebSite.Screenshot("delivery-viewer.png") });
     }
 
     [Fact]
@@ -37,6 +38,7 @@ public sealed class DeliveryTests(WebSite site)
         await using var session = await site.SignedInAsync(site.ReviewerKey);
         var page = session.Page;
         await page.GotoAsync("/studies/" + id);
+        await page.Locator("#delivery").ScreenshotAsync(new() { Path = WebSite.Screenshot("delivery-reviewer.png") });
 
         await page.GetByRole(AriaRole.Button, new() { Name = "Send to PACS again" }).ClickAsync();
 
