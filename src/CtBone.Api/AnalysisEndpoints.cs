@@ -26,7 +26,10 @@ public static partial class AnalysisEndpoints
     private const long MaxImageBytes = 16 << 20;
     private const int MaxImages = 64;
 
-    private static readonly string[] s_listParameters = ["flagged", "category", "state", "from", "to", "patient", "accession", "all", "page", "pageSize"];
+    private static readonly string[] s_listParameters = ["flagged", "category", "severity", "state", "from", "to", "patient", "accession", "search", "scanner", "reviewed", "all", "page", "pageSize"];
+
+    /// <summary>The list's parameters whose values identify a patient: the audit log says they were used, not what they were.</summary>
+    private static readonly string[] s_identifyingParameters = ["patient", "accession", "search"];
 
     public static IEndpointRouteBuilder MapAnalyses(this IEndpointRouteBuilder routes)
     {
@@ -35,7 +38,7 @@ public static partial class AnalysisEndpoints
             .WithMetadata(new Microsoft.AspNetCore.Mvc.RequestSizeLimitAttribute(MaxUploadBytes))
             .WithSummary("Queue a study: JSON {studyInstanceUid, source} for a configured PACS, or the study itself as multipart/related application/dicom (STOW-RS style) or multipart/form-data files.");
         analyses.MapGet("/", ListAsync).RequireAuthorization(Policies.Viewer)
-            .WithSummary("List analyses, newest first: flagged, category, state, from/to (study date), patient (ID or part of the name), accession, page, pageSize.");
+            .WithSummary("List analyses, newest first: flagged, category, severity, state, from/to (study date), patient (ID or part of the name), accession, search (patient ID, accession, or part of the name), scanner, reviewed, all, page, pageSize.");
         analyses.MapGet("/{id}", GetAsync).RequireAuthorization(Policies.Viewer)
             .WithSummary("One analysis: 202 while it is queued or running, 200 with the findings or the reason once it is done.");
         analyses.MapGet("/{id}/images/{name}", ImageAsync).RequireAuthorization(Policies.Viewer)
@@ -172,6 +175,10 @@ public static partial class AnalysisEndpoints
             To = Parse<DateOnly>(q["to"], TryDate, "to", problems, "a study date, yyyy-MM-dd"),
             Patient = q["patient"].ToString() is { Length: > 0 } p ? p : null,
             Accession = q["accession"].ToString() is { Length: > 0 } a ? a : null,
+            Severity = q["severity"].ToString() is { Length: > 0 } severity ? severity : null,
+            Scanner = q["scanner"].ToString() is { Length: > 0 } scanner ? scanner : null,
+            Reviewed = Parse<bool>(q["reviewed"], bool.TryParse, "reviewed", problems, "true or false"),
+            Search = q["search"].ToString() is { Length: > 0 } search ? search : null,
             CurrentOnly = Parse<bool>(q["all"], bool.TryParse, "all", problems, "true or false") != true,
             Page = Parse<int>(q["page"], int.TryParse, "page", problems, "a whole number") ?? 1,
             PageSize = Parse<int>(q["pageSize"], int.TryParse, "pageSize", problems, "a whole number") ?? 50,
@@ -341,12 +348,12 @@ public static partial class AnalysisEndpoints
 
     /// <summary>
     /// The list's filters as the audit log keeps them: which were used, with the values of those that identify a patient
-    /// (patient, accession) left out; the ids shown say whose data was read. Unknown parameters are not repeated.
+    /// (patient, accession, search) left out; the ids shown say whose data was read. Unknown parameters are not repeated.
     /// </summary>
     private static string AuditedFilters(IQueryCollection query) => string.Join('&', query.Keys
         .Where(key => s_listParameters.Contains(key, StringComparer.OrdinalIgnoreCase))
         .Order(StringComparer.OrdinalIgnoreCase)
-        .Select(key => key.Equals("patient", StringComparison.OrdinalIgnoreCase) || key.Equals("accession", StringComparison.OrdinalIgnoreCase) ? key + "=*" : $"{key}={query[key]}"));
+        .Select(key => s_identifyingParameters.Contains(key, StringComparer.OrdinalIgnoreCase) ? key + "=*" : $"{key}={query[key]}"));
 
     private static async Task<byte[]> BytesAsync(IFormFile file, CancellationToken cancellationToken)
     {

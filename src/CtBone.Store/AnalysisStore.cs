@@ -115,6 +115,12 @@ public sealed class AnalysisStore(FindingsDatabase database, TimeProvider clock)
         patient_name, accession_number, study_date, category, severity, flagged, level_used, screening_hu, scanner, reviewed_at, reviewed_by
         """;
 
+    /// <summary>Whole records: the row with its documents, which live apart so that list rows stay small.</summary>
+    private const string RecordSelect = """
+        select a.*, d.findings_json, d.corrected_findings_json, d.review_json
+        from analyses a left join analysis_documents d on d.analysis_id = a.id
+        """;
+
     /// <summary>Queues an analysis unless one with the same dedupe key exists; returns the one that stands and whether it is new.</summary>
     public async Task<(AnalysisRecord Record, bool Created)> CreateAsync(NewAnalysis request, CancellationToken cancellationToken = default)
     {
@@ -130,7 +136,7 @@ public sealed class AnalysisStore(FindingsDatabase database, TimeProvider clock)
                 on conflict (dedupe_key) do nothing
                 """,
                 new { id, request.DedupeKey, request.StudyInstanceUid, request.AlgorithmVersion, request.SourceKind, request.SourceRef, request.InstanceCount, now = Now() }).ConfigureAwait(false);
-            var row = await connection.QuerySingleAsync<Row>("select * from analyses where dedupe_key = @DedupeKey", new { request.DedupeKey }).ConfigureAwait(false);
+            var row = await connection.QuerySingleAsync<Row>(RecordSelect + " where a.dedupe_key = @DedupeKey", new { request.DedupeKey }).ConfigureAwait(false);
             return (row.ToRecord(), row.Id == id);
         }
     }
@@ -140,7 +146,7 @@ public sealed class AnalysisStore(FindingsDatabase database, TimeProvider clock)
         var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
-            var row = await connection.QuerySingleOrDefaultAsync<Row>("select * from analyses where id = @id", new { id }).ConfigureAwait(false);
+            var row = await connection.QuerySingleOrDefaultAsync<Row>(RecordSelect + " where a.id = @id", new { id }).ConfigureAwait(false);
             return row?.ToRecord();
         }
     }
@@ -261,7 +267,7 @@ public sealed class AnalysisStore(FindingsDatabase database, TimeProvider clock)
             var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
             await using (transaction.ConfigureAwait(false))
             {
-                var row = await connection.QuerySingleOrDefaultAsync<Row>("select * from analyses where id = @id" + forUpdate, new { id }, transaction).ConfigureAwait(false)
+                var row = await connection.QuerySingleOrDefaultAsync<Row>(RecordSelect + " where a.id = @id" + (forUpdate.Length == 0 ? string.Empty : forUpdate + " of a"), new { id }, transaction).ConfigureAwait(false)
                     ?? throw new KeyNotFoundException($"no analysis {id}");
                 if (row.ToRecord().IsFinal)
                 {
@@ -315,7 +321,7 @@ public sealed class AnalysisStore(FindingsDatabase database, TimeProvider clock)
                         superseded_by = @supersededBy, finished_at = @now, lease_owner = null, lease_until = null,
                         patient_id = @patientId, patient_name = @patientName, patient_name_folded = @patientNameFolded, accession_number = @accession, study_date = @studyDate,
                         category = @category, severity = @severity, flagged = @flagged, level_used = @levelUsed, screening_hu = @hu,
-                        findings_json = @findingsJson
+                        scanner = @scanner
                     where id = @id
                     """,
                     new
@@ -340,12 +346,16 @@ public sealed class AnalysisStore(FindingsDatabase database, TimeProvider clock)
                         flagged = state == AnalysisState.Completed && screening?.Category is ScreeningCategory.Osteopenia or ScreeningCategory.Osteoporosis ? 1 : 0,
                         levelUsed = screening?.LevelUsed,
                         hu = screening?.Hu,
-                        findingsJson,
+                        scanner = ScannerName(findings.Acquisition),
                     },
                     transaction).ConfigureAwait(false);
-
                 await connection.ExecuteAsync(
-                    "update analyses set scanner = @scanner where id = @id", new { id, scanner = ScannerName(findings.Acquisition) }, transaction).ConfigureAwait(false);
+                    """
+                    insert into analysis_documents (analysis_id, findings_json) values (@id, @findingsJson)
+                    on conflict (analysis_id) do update set findings_json = excluded.findings_json
+                    """,
+                    new { id, findingsJson },
+                    transaction).ConfigureAwait(false);
                 await connection.ExecuteAsync("delete from key_images where analysis_id = @id", new { id }, transaction).ConfigureAwait(false);
                 foreach (var image in images)
                 {
@@ -355,7 +365,7 @@ public sealed class AnalysisStore(FindingsDatabase database, TimeProvider clock)
 
                 await new ResultDeliveries(database, clock).SaveAsync(
                     connection, transaction, id, state == AnalysisState.Completed ? results.Objects : [], results.Target, state == AnalysisState.Completed ? results.RevisionSources : null).ConfigureAwait(false);
-                var stored = await connection.QuerySingleAsync<Row>("select * from analyses where id = @id", new { id }, transaction).ConfigureAwait(false);
+                var stored = await connection.QuerySingleAsync<Row>(RecordSelect + " where a.id = @id", new { id }, transaction).ConfigureAwait(false);
                 await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
                 return new OutcomeRecorded(stored.ToRecord(), WasAlreadyFinal: false);
             }
@@ -472,27 +482,41 @@ public sealed class AnalysisStore(FindingsDatabase database, TimeProvider clock)
         var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
-            var changed = await connection.ExecuteAsync(
-                """
-                update analyses set corrected_findings_json = @json, reviewed_at = @at, reviewed_by = @by, review_json = @reviewJson,
-                    category = @category, severity = @severity, flagged = @flagged, level_used = @levelUsed, screening_hu = @hu
-                where id = @id and state = 'completed' and coalesce(reviewed_at, '') = @basedOn
-                """,
-                new
+            var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            await using (transaction.ConfigureAwait(false))
+            {
+                var changed = await connection.ExecuteAsync(
+                    """
+                    update analyses set reviewed_at = @at, reviewed_by = @by,
+                        category = @category, severity = @severity, flagged = @flagged, level_used = @levelUsed, screening_hu = @hu
+                    where id = @id and state = 'completed' and coalesce(reviewed_at, '') = @basedOn
+                    """,
+                    new
+                    {
+                        id,
+                        at = StoreTime.Text(review.ReviewedAt),
+                        by = review.ReviewedBy,
+                        category = screening is null ? null : Text(screening.Category),
+                        severity = screening?.Severity,
+                        flagged = !review.FlagRejected && screening?.Category is ScreeningCategory.Osteopenia or ScreeningCategory.Osteoporosis ? 1 : 0,
+                        levelUsed = screening?.LevelUsed,
+                        hu = screening?.Hu,
+                        basedOn = basedOn is { } b ? StoreTime.Text(b) : string.Empty,
+                    },
+                    transaction).ConfigureAwait(false);
+                if (changed != 1)
                 {
-                    id,
-                    json = review.CorrectedJson,
-                    at = StoreTime.Text(review.ReviewedAt),
-                    by = review.ReviewedBy,
-                    reviewJson = review.ReviewJson,
-                    category = screening is null ? null : Text(screening.Category),
-                    severity = screening?.Severity,
-                    flagged = !review.FlagRejected && screening?.Category is ScreeningCategory.Osteopenia or ScreeningCategory.Osteoporosis ? 1 : 0,
-                    levelUsed = screening?.LevelUsed,
-                    hu = screening?.Hu,
-                    basedOn = basedOn is { } b ? StoreTime.Text(b) : string.Empty,
-                }).ConfigureAwait(false);
-            return changed == 1 ? await GetAsync(id, cancellationToken).ConfigureAwait(false) : null;
+                    return null;
+                }
+
+                await connection.ExecuteAsync(
+                    "update analysis_documents set corrected_findings_json = @json, review_json = @reviewJson where analysis_id = @id",
+                    new { id, json = review.CorrectedJson, reviewJson = review.ReviewJson },
+                    transaction).ConfigureAwait(false);
+                await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            return await GetAsync(id, cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -503,7 +527,7 @@ public sealed class AnalysisStore(FindingsDatabase database, TimeProvider clock)
         await using (connection.ConfigureAwait(false))
         {
             var rows = await connection.QueryAsync<Row>(
-                "select * from analyses where patient_id = @patientId and state = 'completed' and is_current = 1 order by study_date, created_at",
+                RecordSelect + " where a.patient_id = @patientId and a.state = 'completed' and a.is_current = 1 order by a.study_date, a.created_at",
                 new { patientId }).ConfigureAwait(false);
             return [.. rows.Select(r => r.ToRecord())];
         }

@@ -131,9 +131,9 @@ public sealed class ResultDeliveries(FindingsDatabase database, TimeProvider clo
         {
             var rows = await connection.QueryAsync<(string Id, string ReviewJson, long Latest)>(
                 """
-                select a.id, a.review_json, coalesce((select max(d.revision) from deliveries d where d.analysis_id = a.id), 0)
-                from analyses a
-                where a.reviewed_at is not null and a.review_json is not null and exists (select 1 from revision_sources s where s.analysis_id = a.id)
+                select a.id, doc.review_json, coalesce((select max(d.revision) from deliveries d where d.analysis_id = a.id), 0)
+                from analyses a join analysis_documents doc on doc.analysis_id = a.id
+                where a.reviewed_at is not null and doc.review_json is not null and exists (select 1 from revision_sources s where s.analysis_id = a.id)
                 """).ConfigureAwait(false);
             return [.. rows.Select(r => (r.Id, r.ReviewJson, (int)r.Latest))];
         }

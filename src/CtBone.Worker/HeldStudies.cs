@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using CtBone.Store;
 using Microsoft.Extensions.Options;
@@ -9,8 +10,13 @@ namespace CtBone.Worker;
 /// <c>incoming/</c> while it arrives, <c>studies/{analysis id}/</c> while it waits for and goes through analysis, then
 /// <c>processed/</c> or <c>failed/</c> once its result is stored. Nothing is deleted.
 /// </summary>
-public sealed class HeldStudies(StudyIntake intake, IOptions<ServiceOptions> options)
+public sealed class HeldStudies(StudyIntake intake, AnalysisStore store, IOptions<ServiceOptions> options)
 {
+    private const string RecoveredOrigin = "held files recovered at start";
+
+    /// <summary>Studies moved under studies/ whose record is being written now: not unrecorded, only not recorded yet.</summary>
+    private readonly ConcurrentDictionary<string, byte> _admitting = new(StringComparer.Ordinal);
+
     public string IncomingDirectory => Path.Combine(options.Value.DataDirectory, "incoming");
 
     public string ProcessedDirectory => Path.Combine(options.Value.DataDirectory, "processed");
@@ -41,8 +47,55 @@ public sealed class HeldStudies(StudyIntake intake, IOptions<ServiceOptions> opt
         var id = AnalysisStore.NewId();
         var held = StoredFilesFetcher.StudyFolder(options.Value, id);
         Directory.CreateDirectory(options.Value.StudiesDirectory);
-        Directory.Move(folder, held);
-        var (record, created) = await intake.SubmitAsync(StudySources.Files, origin, fingerprint, null, files.Length, id, cancellationToken).ConfigureAwait(false);
+        _admitting[id] = 0;
+        try
+        {
+            Directory.Move(folder, held);
+            return await RecordAsync(held, id, origin, fingerprint, files.Length, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _admitting.TryRemove(id, out _);
+        }
+    }
+
+    /// <summary>
+    /// Files under a new analysis the held studies that have none: a process that stopped between moving a study under
+    /// studies/ and writing its record left them there, and nothing else would ever pick them up. Returns how many.
+    /// </summary>
+    public async Task<int> RecoverUnrecordedAsync(CancellationToken cancellationToken)
+    {
+        if (!Directory.Exists(options.Value.StudiesDirectory))
+        {
+            return 0;
+        }
+
+        var recovered = 0;
+        foreach (var held in Directory.GetDirectories(options.Value.StudiesDirectory))
+        {
+            var id = Path.GetFileName(held);
+            if (_admitting.ContainsKey(id) || await store.GetAsync(id, cancellationToken).ConfigureAwait(false) is not null)
+            {
+                continue;
+            }
+
+            var files = Directory.GetFiles(held, "*", SearchOption.AllDirectories);
+            if (files.Length == 0)
+            {
+                continue;
+            }
+
+            var fingerprint = await FingerprintAsync(files, cancellationToken).ConfigureAwait(false);
+            await RecordAsync(held, id, RecoveredOrigin, fingerprint, files.Length, cancellationToken).ConfigureAwait(false);
+            recovered++;
+        }
+
+        return recovered;
+    }
+
+    private async Task<(AnalysisRecord Record, bool Created)> RecordAsync(string held, string id, string origin, string fingerprint, int fileCount, CancellationToken cancellationToken)
+    {
+        var (record, created) = await intake.SubmitAsync(StudySources.Files, origin, fingerprint, null, fileCount, id, cancellationToken).ConfigureAwait(false);
         if (!created)
         {
             Directory.CreateDirectory(ProcessedDirectory);

@@ -92,16 +92,19 @@ public static class PipelineSetup
         return services;
     }
 
+    /// <summary>PACS settings and clients; <c>ctbone serve</c> calls it twice (worker and sources), and it adds them once.</summary>
     private static void AddPacs(IServiceCollection services, IConfiguration configuration)
     {
+        if (services.Any(d => d.ServiceType == typeof(DeliveryDestinations)))
+        {
+            return;
+        }
+
         services.AddOptions<OrthancOptions>().Bind(configuration.GetSection(OrthancOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<DicomWebOptions>().Bind(configuration.GetSection(DicomWebOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddHttpClient(PacsSettings.HttpClientName, http => http.Timeout = TimeSpan.FromMinutes(10));
-        if (!services.Any(d => d.ServiceType == typeof(DeliveryDestinations)))
-        {
-            services.AddSettings<DeliveryOptions>(configuration, DeliveryOptions.Section);
-            services.AddSingleton<DeliveryDestinations>();
-        }
+        services.AddSettings<DeliveryOptions>(configuration, DeliveryOptions.Section);
+        services.AddSingleton<DeliveryDestinations>();
     }
 
     /// <summary>Creates the findings tables before anything serves; every process may run it.</summary>

@@ -51,6 +51,8 @@ public sealed class ApiAuditTests(ApiAuditTests.Fixture fixture) : IClassFixture
         (await viewer.GetAsync($"/api/analyses?patient={FamilyName}")).EnsureSuccessStatusCode();
         (await viewer.GetAsync($"/api/analyses?patient={PatientId}")).EnsureSuccessStatusCode();
         (await viewer.GetAsync($"/api/analyses?accession={Accession}")).EnsureSuccessStatusCode();
+        (await viewer.GetAsync($"/api/analyses?search={FamilyName}")).EnsureSuccessStatusCode();
+        (await viewer.GetAsync($"/api/analyses?search={Accession}")).EnsureSuccessStatusCode();
 
         using var admin = fixture.Client(fixture.AdminKey);
         var log = await admin.GetStringAsync("/api/audit?limit=1000");

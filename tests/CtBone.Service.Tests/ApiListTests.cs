@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using CtBone.Core.Analysis;
 using CtBone.Core.Screening;
 
 namespace CtBone.Service.Tests;
@@ -38,6 +39,18 @@ public sealed class ApiListTests(ApiListTests.Fixture fixture) : IClassFixture<A
     [InlineData("accession=ACC-", "")]
     [InlineData("flagged=true&from=2024-02-01", "doeman")]
     [InlineData("flagged=true&patient=doe&category=osteoporosis", "doe")]
+    [InlineData("severity=severe", "doe")]
+    [InlineData("severity=SEVERE", "")]
+    [InlineData("scanner=ACME%20Scan%2064", "doeman,doe")]
+    [InlineData("scanner=ACME", "")]
+    [InlineData("reviewed=true", "doeman")]
+    [InlineData("reviewed=false", "queued,roe,smith,doe")]
+    [InlineData("reviewed=false&flagged=true", "doe")]
+    [InlineData("search=P-0002", "smith")]
+    [InlineData("search=ACC-4", "roe")]
+    [InlineData("search=doe", "doeman,doe")]
+    [InlineData("search=ACC-", "")]
+    [InlineData("search=%25", "")]
     public async Task List_WhenFiltered_ExactlyTheMatchingAnalysesNewestFirst(string query, string expected)
     {
         var page = await ListAsync(query);
@@ -113,13 +126,23 @@ public sealed class ApiListTests(ApiListTests.Fixture fixture) : IClassFixture<A
                 ("doeman", "P-0003", "DOEMAN^ANN", "ACC-3", new DateOnly(2024, 6, 20), ScreeningCategory.Osteopenia),
                 ("roe", "P-0004", "ROE^RICK", "ACC-4", new DateOnly(2024, 9, 1), ScreeningCategory.Indeterminate),
             };
+            var acme = new AcquisitionSummary { Manufacturer = "ACME", ManufacturerModelName = "Scan 64" };
             foreach (var (seed, i) in seeds.Select((s, i) => (s, i)))
             {
-                Ids[seed.Name] = await StoreSeeding.CompletedAsync(
-                    Service, IngestKey, StoreSeeding.Completed(seed.PatientId, seed.PatientName, seed.Accession, seed.StudyDate, seed.Category), created.AddMinutes(i));
+                var findings = StoreSeeding.Completed(seed.PatientId, seed.PatientName, seed.Accession, seed.StudyDate, seed.Category);
+                findings = seed.Name switch
+                {
+                    "doe" => findings with { Screening = findings.Screening! with { Hu = 70, Severity = "severe" }, Acquisition = acme },
+                    "doeman" => findings with { Acquisition = acme },
+                    "smith" => findings with { Acquisition = new AcquisitionSummary { Manufacturer = "OTHER" } },
+                    _ => findings,
+                };
+                Ids[seed.Name] = await StoreSeeding.CompletedAsync(Service, IngestKey, findings, created.AddMinutes(i));
             }
 
             Ids["queued"] = await StoreSeeding.QueueAsync(Service, created.AddMinutes(seeds.Length));
+            using var admin = Client(AdminKey);
+            (await admin.PostAsJsonAsync($"/api/analyses/{Ids["doeman"]}/review", new { flag = "confirmed" })).EnsureSuccessStatusCode();
         }
     }
 }

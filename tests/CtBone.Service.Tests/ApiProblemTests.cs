@@ -40,6 +40,7 @@ public sealed class ApiProblemTests(ApiProblemTests.Fixture fixture) : IClassFix
     [InlineData("from=yesterday", "from 'yesterday' cannot be read")]
     [InlineData("to=2024-13-01", "yyyy-MM-dd")]
     [InlineData("flagged=maybe", "flagged 'maybe' cannot be read")]
+    [InlineData("reviewed=yes", "reviewed 'yes' cannot be read: use true or false")]
     public async Task List_WhenQueryIsWrong_400ProblemNamingTheParameter(string query, string detail)
     {
         using var viewer = fixture.Client(fixture.ViewerKey);
@@ -131,7 +132,7 @@ public sealed class ApiProblemTests(ApiProblemTests.Fixture fixture) : IClassFix
     public async Task Get_WhenStoredFindingsAreUnreadable_500ProblemWithoutStackTraceOrMessage()
     {
         var id = await StoreSeeding.CompletedAsync(fixture.Service, fixture.IngestKey, StoreSeeding.Completed("PRB-3", "DAMAGED^ROW", "P3", new DateOnly(2024, 1, 1), ScreeningCategory.Normal));
-        await StoreSeeding.ExecuteAsync(fixture.Service, "update analyses set findings_json = '{\"status\": tru' where id = $id", ("$id", id));
+        await StoreSeeding.ExecuteAsync(fixture.Service, "update analysis_documents set findings_json = '{\"status\": tru' where analysis_id = $id", ("$id", id));
         using var viewer = fixture.Client(fixture.ViewerKey);
 
         using var response = await viewer.GetAsync("/api/analyses/" + id);

@@ -1,3 +1,5 @@
+using System.Data.Common;
+using System.Globalization;
 using CtBone.Core.Analysis;
 using CtBone.Core.Screening;
 using CtBone.Core.Series;
@@ -239,24 +241,30 @@ public sealed class StoreTests(PostgresFixture postgres) : IDisposable
 
     [Theory]
     [MemberData(nameof(Databases))]
-    public async Task MigrateAsync_WhenTheTableHasNoFoldedNameYet_AddsAndFillsItAndRunsAgainHarmlessly(string kind)
+    public async Task MigrateAsync_WhenTheTableIsAnOlderLayout_MovesTheDocumentsAddsTheFoldedNameAndRunsAgainHarmlessly(string kind)
     {
         var database = await postgres.DatabaseAsync(kind, _folder);
         var store = new AnalysisStore(database, _clock);
         var study = new StudyIdentity { PatientId = "PID1", PatientName = "FAMILY^GIVEN" };
         var id = (await RunAsync(store, "older", 40, Completed("1.2.840.99.4", ScreeningCategory.Normal, study), [])).Id;
-        var connection = await database.OpenAsync();
-        await using (connection)
-        {
-            using var command = connection.CreateCommand();
-            command.CommandText = "drop index analyses_list; alter table analyses drop column patient_name_folded";
-            await command.ExecuteNonQueryAsync();
-        }
+        var findings = (await store.GetAsync(id))!.FindingsJson;
+        // The layout before the documents had their own table, and before the folded name.
+        await ExecuteAsync(database, """
+            alter table analyses add column findings_json text;
+            update analyses set findings_json = (select findings_json from analysis_documents where analysis_id = analyses.id);
+            drop table analysis_documents;
+            drop index analyses_list;
+            drop index analyses_flagged;
+            alter table analyses drop column patient_name_folded;
+            """);
 
         await database.MigrateAsync();
         await database.MigrateAsync();
 
         Assert.Equal([id], (await store.ListAsync(new AnalysisQuery { Patient = "Family" })).Items.Select(r => r.Id));
+        Assert.NotNull(findings);
+        Assert.Equal(findings, (await store.GetAsync(id))!.FindingsJson);
+        await Assert.ThrowsAnyAsync<DbException>(() => ExecuteAsync(database, "select findings_json from analyses"));
     }
 
     [Theory]
@@ -358,6 +366,39 @@ public sealed class StoreTests(PostgresFixture postgres) : IDisposable
         await positions.SetAsync("orthanc", "17");
         await positions.SetAsync("orthanc", "42");
         Assert.Equal("42", await positions.GetAsync("orthanc"));
+    }
+
+    [Theory]
+    [MemberData(nameof(Databases))]
+    public async Task AuditLog_WhenManyWriteAtOnce_CommitsEachBeforeItsWriteEndsAndAFailedGroupFailsOnlyItsOwn(string kind)
+    {
+        var database = await postgres.DatabaseAsync(kind, _folder);
+        await using var audit = new AuditLog(database);
+        AuditEntry Entry(int i) => new() { At = s_start.AddSeconds(i), Actor = "dr viewer", Role = Roles.Viewer, Action = "analysis.read", Resource = "r" + i.ToString(CultureInfo.InvariantCulture) };
+
+        await Task.WhenAll(Enumerable.Range(0, 300).Select(i => Task.Run(() => audit.WriteAsync(Entry(i)))));
+        Assert.Equal(300, (await audit.ReadAsync(null, 1000)).Count);
+
+        await ExecuteAsync(database, "alter table audit_log rename to audit_log_away");
+        await Assert.ThrowsAnyAsync<DbException>(() => audit.WriteAsync(Entry(300)));
+        await ExecuteAsync(database, "alter table audit_log_away rename to audit_log");
+        await audit.WriteAsync(Entry(301));
+
+        var read = await audit.ReadAsync(null, 1000);
+        Assert.Equal(301, read.Count);
+        Assert.Equal("r301", read[0].Resource);
+        Assert.DoesNotContain(read, e => e.Resource == "r300");
+    }
+
+    private static async Task ExecuteAsync(FindingsDatabase database, string sql)
+    {
+        var connection = await database.OpenAsync();
+        await using (connection)
+        {
+            using var command = connection.CreateCommand();
+            command.CommandText = sql;
+            await command.ExecuteNonQueryAsync();
+        }
     }
 
     private async Task<AnalysisStore> StoreAsync(string kind) => new(await postgres.DatabaseAsync(kind, _folder), _clock);
