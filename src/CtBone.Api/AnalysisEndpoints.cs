@@ -146,10 +146,12 @@ public static partial class AnalysisEndpoints
 
         await audit.RecordAsync(context, "analysis.read", id).ConfigureAwait(false);
         var images = await store.KeyImageNamesAsync(id, context.RequestAborted).ConfigureAwait(false);
+        var all = await deliveries.AllAsync(id, context.RequestAborted).ConfigureAwait(false);
         var resource = AnalysisResource.From(record, images) with
         {
             DicomObjects = [.. (await deliveries.ObjectNamesAsync(id, context.RequestAborted).ConfigureAwait(false)).Select(name => $"/api/analyses/{id}/dicom/{name}")],
-            Delivery = DeliveryResource.From(await deliveries.GetAsync(id, context.RequestAborted).ConfigureAwait(false)),
+            Delivery = DeliveryResource.From(all.FirstOrDefault(d => d.Revision == 0)),
+            Deliveries = [.. all.Select(d => DeliveryResource.From(d)!)],
         };
         if (!record.IsFinal)
         {
@@ -273,16 +275,14 @@ public static partial class AnalysisEndpoints
         }
 
         var images = new List<KeyImage>();
-        foreach (var file in form.Files.Where(f => f.Name != FindingsPoster.DicomPart))
+        foreach (var file in form.Files.Where(f => f.Name is not (FindingsPoster.DicomPart or FindingsPoster.RevisionSourcePart)))
         {
             if (!ImageNamePattern().IsMatch(file.FileName) || file.Length > MaxImageBytes)
             {
                 return Problems.BadRequest($"key image '{file.FileName}' must be a .png named with letters, digits, '-', '_' or '.', under {MaxImageBytes >> 20} MB");
             }
 
-            using var buffer = new MemoryStream();
-            await file.CopyToAsync(buffer, context.RequestAborted).ConfigureAwait(false);
-            var png = buffer.ToArray();
+            var png = await BytesAsync(file, context.RequestAborted).ConfigureAwait(false);
             if (png.Length < 8 || !png.AsSpan(0, 8).SequenceEqual(PngSignature))
             {
                 return Problems.BadRequest($"key image '{file.FileName}' is not a PNG");
@@ -299,9 +299,7 @@ public static partial class AnalysisEndpoints
                 return Problems.BadRequest($"DICOM object '{file.FileName}' must be a .dcm named with letters, digits, '-', '_' or '.', under {(MaxImageBytes * 4) >> 20} MB");
             }
 
-            using var buffer = new MemoryStream();
-            await file.CopyToAsync(buffer, context.RequestAborted).ConfigureAwait(false);
-            var dicom = buffer.ToArray();
+            var dicom = await BytesAsync(file, context.RequestAborted).ConfigureAwait(false);
             if (dicom.Length < 132 || !dicom.AsSpan(128, 4).SequenceEqual("DICM"u8))
             {
                 return Problems.BadRequest($"DICOM object '{file.FileName}' is not a DICOM Part 10 file");
@@ -310,13 +308,24 @@ public static partial class AnalysisEndpoints
             objects.Add(new ResultObject(file.FileName, dicom));
         }
 
+        var revisionSources = new List<ResultObject>();
+        foreach (var file in form.Files.GetFiles(FindingsPoster.RevisionSourcePart))
+        {
+            if (!SourceNamePattern().IsMatch(file.FileName) || file.Length > MaxImageBytes * 4)
+            {
+                return Problems.BadRequest($"revision source '{file.FileName}' must be named with letters, digits, '-', '_' or '.', under {(MaxImageBytes * 4) >> 20} MB");
+            }
+
+            revisionSources.Add(new ResultObject(file.FileName, await BytesAsync(file, context.RequestAborted).ConfigureAwait(false)));
+        }
+
         var analysis = await store.GetAsync(id, context.RequestAborted).ConfigureAwait(false);
         var target = objects.Count > 0 && analysis is not null ? destinations.For(analysis.SourceKind) : null;
         OutcomeRecorded recorded;
         try
         {
             recorded = await store.RecordOutcomeAsync(
-                id, findings, JsonSerializer.Serialize(findings, CtBoneJson.Options), images, instanceCount, new PacsResults(objects, target), context.RequestAborted).ConfigureAwait(false);
+                id, findings, JsonSerializer.Serialize(findings, CtBoneJson.Options), images, instanceCount, new PacsResults(objects, target, revisionSources), context.RequestAborted).ConfigureAwait(false);
         }
         catch (KeyNotFoundException)
         {
@@ -345,6 +354,13 @@ public static partial class AnalysisEndpoints
         .Where(key => s_listParameters.Contains(key, StringComparer.OrdinalIgnoreCase))
         .Order(StringComparer.OrdinalIgnoreCase)
         .Select(key => s_identifyingParameters.Contains(key, StringComparer.OrdinalIgnoreCase) ? key + "=*" : $"{key}={query[key]}"));
+
+    private static async Task<byte[]> BytesAsync(IFormFile file, CancellationToken cancellationToken)
+    {
+        using var buffer = new MemoryStream();
+        await file.CopyToAsync(buffer, cancellationToken).ConfigureAwait(false);
+        return buffer.ToArray();
+    }
 
     private static ReadOnlySpan<byte> PngSignature => [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A];
 
@@ -396,4 +412,7 @@ public static partial class AnalysisEndpoints
 
     [GeneratedRegex(@"^[A-Za-z0-9_.-]{1,100}\.dcm$")]
     private static partial Regex DicomNamePattern();
+
+    [GeneratedRegex(@"^[A-Za-z0-9_-][A-Za-z0-9_.-]{0,99}$")]
+    private static partial Regex SourceNamePattern();
 }

@@ -46,6 +46,9 @@ public sealed record AnalysisResource
     /// <summary>How far the DICOM objects got on their way back to PACS; null when the analysis made none.</summary>
     public DeliveryResource? Delivery { get; init; }
 
+    /// <summary>Every delivery: <see cref="Delivery"/>, then that of each reviewer's revision of the objects.</summary>
+    public IReadOnlyList<DeliveryResource> Deliveries { get; init; } = [];
+
     /// <summary>The findings document of issue 3: as a reviewer corrected it when <see cref="Reviewed"/>, else as the worker posted it.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public JsonElement? Findings { get; init; }
@@ -177,10 +180,12 @@ public sealed record AnalysisAccepted(string Id, string State, bool Created, str
 /// The delivery of an analysis' DICOM objects to PACS: "pending" (queued, or waiting to try again after the failure in
 /// <see cref="Reason"/>), "sent", "failed" (given up; <see cref="Reason"/> says why) or "none" (nowhere to send; why).
 /// </summary>
+/// <param name="Revision">0 for the analysis' own objects; 1, 2, ... for the objects revised after each review.</param>
 public sealed record DeliveryResource(
-    string State, string? Target, string? Reason, int Attempts, DateTimeOffset UpdatedAt, DateTimeOffset? NextAttemptAt, DateTimeOffset? SentAt)
+    string State, string? Target, string? Reason, int Attempts, DateTimeOffset UpdatedAt, DateTimeOffset? NextAttemptAt, DateTimeOffset? SentAt, int Revision = 0)
 {
     public static DeliveryResource? From(DeliveryRecord? record) => record is null
         ? null
-        : new DeliveryResource(ResultDeliveries.Text(record.State), record.Target, record.Reason, record.Attempts, record.UpdatedAt, record.NextAttemptAt, record.SentAt);
+        : new DeliveryResource(
+            ResultDeliveries.Text(record.State), record.Target, record.Reason, record.Attempts, record.UpdatedAt, record.NextAttemptAt, record.SentAt, record.Revision);
 }

@@ -4,6 +4,8 @@ using CtBone.Core;
 using CtBone.Core.Analysis;
 using CtBone.Core.Review;
 using CtBone.Store;
+using CtBone.Worker;
+using Hangfire;
 using Microsoft.AspNetCore.Http;
 
 namespace CtBone.Api;
@@ -69,9 +71,10 @@ public sealed record ReviewOutcome(int Status, string? Problem, AnalysisRecord? 
 
 /// <summary>
 /// Applies a review: corrects the findings (re-screened from the stored measurements), keeps the original beside
-/// them, stores the decision on the flag, and writes who changed what to the audit log.
+/// them, stores the decision on the flag, writes who changed what to the audit log, and has the results in PACS
+/// revised (<see cref="ResultRevisionJob"/>; each step is the next revision).
 /// </summary>
-public sealed class AnalysisReviews(AnalysisStore store, FindingsReview review, AuditTrail audit, TimeProvider clock)
+public sealed class AnalysisReviews(AnalysisStore store, FindingsReview review, AuditTrail audit, IBackgroundJobClient jobs, TimeProvider clock)
 {
     public const int MaxNoteLength = 1000;
 
@@ -152,6 +155,7 @@ public sealed class AnalysisReviews(AnalysisStore store, FindingsReview review, 
         }
 
         await audit.RecordAsync(context, "analysis.review", id, string.Join(" ", changes)).ConfigureAwait(false);
+        ResultRevisionJob.Enqueue(jobs, id, document.Steps.Count);
         return new ReviewOutcome(StatusCodes.Status200OK, null, stored);
     }
 }

@@ -60,6 +60,7 @@ public static class ApiSetup
         services.AddSingleton(new BmdEstimator());
         services.AddSingleton<FindingsReview>();
         services.AddSingleton<AnalysisReviews>();
+        services.AddSingleton<DeliveryResends>();
         services.AddSingleton<PageData>();
         services.AddRazorComponents();
         services.AddHealthChecks().AddCheck<DatabaseHealth>("database", tags: ["ready"]);
@@ -79,6 +80,7 @@ public static class ApiSetup
         app.MapAnalyses();
         app.MapFhirReports();
         app.MapReviews();
+        app.MapDeliveries();
         app.MapAdmin();
         app.MapPages();
         // The dashboard shows job arguments (analysis ids only) and lets one delete or requeue jobs: admins only.

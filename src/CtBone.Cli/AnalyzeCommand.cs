@@ -110,7 +110,8 @@ internal static class AnalyzeCommand
     }
 
     /// <summary>
-    /// Writes the DICOM SR and the overview Secondary Capture for PACS (<see cref="PacsResultFiles"/>). The findings stand
+    /// Writes the DICOM SR and the overview Secondary Capture for PACS (<see cref="PacsResultFiles"/>), and what a
+    /// revision after a review is written from (<see cref="RevisionSources"/>). The findings stand
     /// without them: a source file that cannot be read again or GDCM refusing to write (a DicomWriteException, an
     /// IOException) becomes a warning, not a failure.
     /// </summary>
@@ -122,6 +123,12 @@ internal static class AnalyzeCommand
             var (width, height, rgb) = KeyImageRenderer.DecodeRgb(png);
             var input = PacsResultFiles.Input(findings, load.SliceFiles, load.SopInstanceUids, DateTimeOffset.UtcNow);
             var paths = PacsResultFiles.Write(input, new RgbPicture(width, height, rgb), resultsDirectory);
+            if (load.Volume is { } volume)
+            {
+                await RevisionSources.WriteAsync(
+                    Path.Combine(resultsDirectory, RevisionSources.FolderName), input, KeyImageRenderer.RenderOverviewReformat(volume, findings, new KeyImageOptions()), cancellationToken).ConfigureAwait(false);
+            }
+
             await Console.Error.WriteLineAsync($"results for PACS: {paths.Count} DICOM objects written to {Path.GetFullPath(resultsDirectory)}").ConfigureAwait(false);
             return findings;
         }

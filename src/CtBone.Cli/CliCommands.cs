@@ -11,6 +11,7 @@ internal static class CliCommands
     private static readonly Dictionary<string, (string Usage, Func<CliArguments, CancellationToken, Task<int>> Run)> s_commands = new(StringComparer.Ordinal)
     {
         ["analyze"] = (AnalyzeCommand.Usage, AnalyzeCommand.RunAsync),
+        ["revise"] = (ReviseCommand.Usage, ReviseCommand.RunAsync),
         ["inspect"] = ("inspect <folder> [--format json|table]", InspectCommand.RunAsync),
         ["phantom"] = (PhantomCommand.Usage, PhantomCommand.RunAsync),
         ["serve"] = (ServiceCommands.ServeUsage, ServiceCommands.ServeAsync),

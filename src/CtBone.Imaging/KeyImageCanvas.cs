@@ -74,6 +74,14 @@ internal sealed class KeyImageCanvas : IDisposable
         }
     }
 
+    /// <summary>Draws a PNG (such as a stored overview reformat) with its top left corner at (<paramref name="x"/>, <paramref name="y"/>), pixel for pixel.</summary>
+    public void DrawPng(byte[] png, int x, int y)
+    {
+        using var picture = SKBitmap.Decode(png) ?? throw new ArgumentException("not a PNG SkiaSharp can decode", nameof(png));
+        using var image = SKImage.FromBitmap(picture);
+        _canvas.DrawImage(image, x, y, SKSamplingOptions.Default);
+    }
+
     public void FillRect(float x, float y, float width, float height, SKColor color)
     {
         using var paint = new SKPaint { Color = color, Style = SKPaintStyle.Fill };

@@ -61,12 +61,7 @@ public static class KeyImageRenderer
         Check(volume, options);
         ArgumentNullException.ThrowIfNull(findings);
         ArgumentException.ThrowIfNullOrWhiteSpace(directory);
-        options = options with
-        {
-            SeriesInstanceUid = options.SeriesInstanceUid ?? findings.SeriesInstanceUid,
-            AlgorithmVersion = options.AlgorithmVersion ?? findings.AlgorithmVersion,
-            ScreeningSummary = options.ScreeningSummary ?? ScreeningLine(findings.Screening),
-        };
+        options = ForFindings(options, findings);
 
         Directory.CreateDirectory(directory);
         var names = new HashSet<string>(StringComparer.OrdinalIgnoreCase) { OverviewFileName };
@@ -88,6 +83,33 @@ public static class KeyImageRenderer
     }
 
     /// <summary>
+    /// The sagittal overview's reformat without labels, and its layout: what a later revision of the overview is drawn
+    /// on (<see cref="ComposeOverview"/>) once the volume is gone.
+    /// </summary>
+    /// <exception cref="FileNotFoundException">The font file does not exist.</exception>
+    public static OverviewReformat RenderOverviewReformat(CtVolume volume, Findings findings, KeyImageOptions options)
+    {
+        Check(volume, options);
+        ArgumentNullException.ThrowIfNull(findings);
+        return SagittalOverview.Reformat(volume, findings.Vertebrae, options);
+    }
+
+    /// <summary>
+    /// The sagittal overview (PNG) of <paramref name="findings"/> drawn on a stored reformat: the same picture
+    /// <see cref="WriteAsync"/> writes as <see cref="OverviewFileName"/>, with these findings' labels, values and screening.
+    /// </summary>
+    /// <exception cref="FileNotFoundException">The font file does not exist.</exception>
+    /// <exception cref="ArgumentException">The reformat is not a PNG, or a level's centre is not an [x, y, z] point.</exception>
+    public static byte[] ComposeOverview(OverviewReformat reformat, Findings findings, KeyImageOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(reformat);
+        ArgumentNullException.ThrowIfNull(findings);
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        return SagittalOverview.Compose(reformat, findings.Vertebrae, ForFindings(options, findings));
+    }
+
+    /// <summary>
     /// The pixels of a key image PNG (such as <see cref="OverviewFileName"/>) as 8-bit RGB, row by row, for a DICOM
     /// Secondary Capture; the picture is exactly the one the PNG shows.
     /// </summary>
@@ -104,6 +126,14 @@ public static class KeyImageRenderer
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
     }
+
+    /// <summary>Provenance and the screening line from the findings, where the options do not set them.</summary>
+    private static KeyImageOptions ForFindings(KeyImageOptions options, Findings findings) => options with
+    {
+        SeriesInstanceUid = options.SeriesInstanceUid ?? findings.SeriesInstanceUid,
+        AlgorithmVersion = options.AlgorithmVersion ?? findings.AlgorithmVersion,
+        ScreeningSummary = options.ScreeningSummary ?? ScreeningLine(findings.Screening),
+    };
 
     private static string? ScreeningLine(ScreeningResult? screening)
     {

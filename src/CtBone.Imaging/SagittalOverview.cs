@@ -24,17 +24,38 @@ internal static class SagittalOverview
     private const float LabelSizePx = 17;
     private const float LabelSpacingPx = 23;
 
-    public static byte[] Render(CtVolume volume, IReadOnlyList<LevelFinding> levels, KeyImageOptions options)
+    public static byte[] Render(CtVolume volume, IReadOnlyList<LevelFinding> levels, KeyImageOptions options) =>
+        Compose(Reformat(volume, levels, options), levels, options);
+
+    /// <summary>The reformat alone, without header, footer or labels, and where it lies in patient space.</summary>
+    public static OverviewReformat Reformat(CtVolume volume, IReadOnlyList<LevelFinding> levels, KeyImageOptions options)
     {
         var plane = Plane(volume.Geometry, levels, options);
         var centreline = Centreline.Through(levels, plane.CenterMm.X);
+        using var canvas = new KeyImageCanvas(plane.Width, plane.Height, options.FontPath, KeyImagePalette.Background);
+        new GreyscaleSampler(volume, options.WindowCenterHu, options.WindowWidthHu)
+            .Paint(canvas, plane, 0, fixedSlice: null, rowStart => new Vector3D(centreline.XAt(rowStart.Z) - rowStart.X, 0, 0));
+        var geometry = volume.Geometry;
+        return new OverviewReformat(
+            canvas.EncodePng(),
+            new OverviewLayout(plane.CenterMm, plane.MmPerPixel, plane.Width, plane.Height, geometry.SliceNormal, geometry.SliceSpacingMm, geometry.SliceDirection));
+    }
+
+    /// <summary>
+    /// The overview from its reformat: the picture, then the level markers and labels, the summary and the provenance
+    /// drawn over it. The analysis and a reviewer's revision both draw it here, so a corrected overview differs from the
+    /// first only in what the findings say.
+    /// </summary>
+    public static byte[] Compose(OverviewReformat reformat, IReadOnlyList<LevelFinding> levels, KeyImageOptions options)
+    {
+        var layout = reformat.Layout;
+        var plane = layout.Plane;
         var width = Math.Max(plane.Width + LabelColumnPx, MinimumWidthPx);
         using var canvas = new KeyImageCanvas(width, HeaderPx + plane.Height + FooterPx, options.FontPath, KeyImagePalette.Background);
-        new GreyscaleSampler(volume, options.WindowCenterHu, options.WindowWidthHu)
-            .Paint(canvas, plane, HeaderPx, fixedSlice: null, rowStart => new Vector3D(centreline.XAt(rowStart.Z) - rowStart.X, 0, 0));
+        canvas.DrawPng(reformat.Png, 0, HeaderPx);
 
         canvas.OrientationLetters(HeaderPx, plane.Width, plane.Height, "S", "I", "A", "P");
-        DrawLevels(canvas, plane, volume.Geometry, levels);
+        DrawLevels(canvas, plane, layout, levels);
 
         var summary = string.IsNullOrWhiteSpace(options.ScreeningSummary) ? "Screening: no summary given" : options.ScreeningSummary.Trim();
         canvas.Text(canvas.Fit(summary, 19, canvas.Width - 24, bold: true), 12, 28, 19, KeyImagePalette.Text, new TextStyle(Bold: true));
@@ -85,7 +106,7 @@ internal static class SagittalOverview
             new Vector3D(corners.Max(c => c.X), corners.Max(c => c.Y), corners.Max(c => c.Z)));
     }
 
-    private static void DrawLevels(KeyImageCanvas canvas, DisplayPlane plane, VolumeGeometry geometry, IReadOnlyList<LevelFinding> levels)
+    private static void DrawLevels(KeyImageCanvas canvas, DisplayPlane plane, OverviewLayout geometry, IReadOnlyList<LevelFinding> levels)
     {
         var labelLeft = plane.Width + 16f;
         var labelWidth = canvas.Width - labelLeft - 8;
@@ -112,7 +133,7 @@ internal static class SagittalOverview
     }
 
     /// <summary>The ROI seen from the side: its anterior-posterior extent over the slices it spans.</summary>
-    private static void DrawRoiFootprint(KeyImageCanvas canvas, DisplayPlane plane, VolumeGeometry geometry, RoiGeometry roi, SKColor colour)
+    private static void DrawRoiFootprint(KeyImageCanvas canvas, DisplayPlane plane, OverviewLayout geometry, RoiGeometry roi, SKColor colour)
     {
         if (roi.SliceCentersMm.Count == 0)
         {
@@ -175,3 +196,15 @@ internal static class SagittalOverview
         }
     }
 }
+
+/// <summary>
+/// Where an overview reformat lies: its flat plane (pixel x towards posterior, y towards the feet, <see cref="MmPerPixel"/>
+/// both ways, centred on <see cref="CenterMm"/>, LPS mm) and the slice geometry the ROI footprints are drawn with.
+/// </summary>
+public sealed record OverviewLayout(Vector3D CenterMm, double MmPerPixel, int Width, int Height, Vector3D SliceNormal, double SliceSpacingMm, Vector3D SliceDirection)
+{
+    internal DisplayPlane Plane => new(CenterMm, Vector3D.UnitY, Vector3D.UnitZ * -1, MmPerPixel, Width, Height);
+}
+
+/// <summary>The sagittal overview's picture without any label (PNG, <see cref="OverviewLayout.Width"/> × <see cref="OverviewLayout.Height"/>) and its layout.</summary>
+public sealed record OverviewReformat(byte[] Png, OverviewLayout Layout);

@@ -31,8 +31,11 @@ public sealed record NewAnalysis
 /// <summary>A key image as stored: the file name the worker gave it and its PNG bytes.</summary>
 public sealed record KeyImage(string Name, byte[] Png);
 
-/// <summary>The DICOM objects an analysis made for PACS and where they are to go (null: nowhere, and no delivery is recorded).</summary>
-public sealed record PacsResults(IReadOnlyList<ResultObject> Objects, DeliveryTarget? Target);
+/// <summary>
+/// The DICOM objects an analysis made for PACS and where they are to go (null: nowhere, and no delivery is recorded),
+/// with what a reviewer's revision of them is written from (<see cref="ResultDeliveries.RevisionSourcesAsync"/>).
+/// </summary>
+public sealed record PacsResults(IReadOnlyList<ResultObject> Objects, DeliveryTarget? Target, IReadOnlyList<ResultObject>? RevisionSources = null);
 
 /// <summary>Filters of the analyses list; dates are study dates, inclusive.</summary>
 public sealed record AnalysisQuery
@@ -360,7 +363,8 @@ public sealed class AnalysisStore(FindingsDatabase database, TimeProvider clock)
                         "insert into key_images (analysis_id, name, png) values (@id, @Name, @Png)", new { id, image.Name, image.Png }, transaction).ConfigureAwait(false);
                 }
 
-                await new ResultDeliveries(database, clock).SaveAsync(connection, transaction, id, state == AnalysisState.Completed ? results.Objects : [], results.Target).ConfigureAwait(false);
+                await new ResultDeliveries(database, clock).SaveAsync(
+                    connection, transaction, id, state == AnalysisState.Completed ? results.Objects : [], results.Target, state == AnalysisState.Completed ? results.RevisionSources : null).ConfigureAwait(false);
                 var stored = await connection.QuerySingleAsync<Row>(RecordSelect + " where a.id = @id", new { id }, transaction).ConfigureAwait(false);
                 await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
                 return new OutcomeRecorded(stored.ToRecord(), WasAlreadyFinal: false);

@@ -99,10 +99,13 @@ public sealed class FindingsDatabase
 
             try
             {
-                await connection.ExecuteAsync(Schema.Replace("{blob}", Kind == DatabaseKind.Sqlite ? "blob" : "bytea", StringComparison.Ordinal)).ConfigureAwait(false);
-                var existing = await ColumnsAsync(connection).ConfigureAwait(false);
+                await connection.ExecuteAsync(Schema
+                    .Replace("{blob}", Kind == DatabaseKind.Sqlite ? "blob" : "bytea", StringComparison.Ordinal)
+                    .Replace("{deliveries}", DeliveriesTable("deliveries"), StringComparison.Ordinal)).ConfigureAwait(false);
+                var existing = await ColumnsAsync(connection, "analyses").ConfigureAwait(false);
                 await MoveDocumentsAsync(connection, existing).ConfigureAwait(false);
                 await AddColumnsAsync(connection, existing).ConfigureAwait(false);
+                await AddRevisionsAsync(connection).ConfigureAwait(false);
                 await connection.ExecuteAsync(ListIndexes).ConfigureAwait(false);
             }
             finally
@@ -114,12 +117,6 @@ public sealed class FindingsDatabase
             }
         }
     }
-
-    private async Task<HashSet<string>> ColumnsAsync(DbConnection connection) =>
-        (await connection.QueryAsync<string>(Kind == DatabaseKind.Sqlite
-            ? "select name from pragma_table_info('analyses')"
-            : "select column_name from information_schema.columns where table_name = 'analyses' and table_schema = current_schema()").ConfigureAwait(false))
-        .ToHashSet(StringComparer.OrdinalIgnoreCase);
 
     /// <summary>
     /// Tables made before the documents had their own: a row of <c>analyses</c> carried its findings (about 14 KB), so in
@@ -179,6 +176,63 @@ public sealed class FindingsDatabase
             }
         }
     }
+
+    private async Task<HashSet<string>> ColumnsAsync(DbConnection connection, string table) =>
+        (await connection.QueryAsync<string>(
+            Kind == DatabaseKind.Sqlite
+                ? "select name from pragma_table_info(@table)"
+                : "select column_name from information_schema.columns where table_name = @table and table_schema = current_schema()",
+            new { table }).ConfigureAwait(false))
+        .ToHashSet(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>
+    /// Revised results after a review: an object belongs to a revision (0: the analysis' own), and an analysis has a
+    /// delivery per revision. A deliveries table made before had the analysis id as its key, which neither database can
+    /// change in place, so it is rebuilt with its rows as revision 0, in one transaction.
+    /// </summary>
+    private async Task AddRevisionsAsync(DbConnection connection)
+    {
+        if (!(await ColumnsAsync(connection, "result_objects").ConfigureAwait(false)).Contains("revision"))
+        {
+            await connection.ExecuteAsync("alter table result_objects add column revision integer not null default 0").ConfigureAwait(false);
+        }
+
+        if ((await ColumnsAsync(connection, "deliveries").ConfigureAwait(false)).Contains("revision"))
+        {
+            return;
+        }
+
+        var transaction = await connection.BeginTransactionAsync().ConfigureAwait(false);
+        await using (transaction.ConfigureAwait(false))
+        {
+            await connection.ExecuteAsync(
+                DeliveriesTable("deliveries_by_revision") + """
+                insert into deliveries_by_revision (analysis_id, revision, state, target_kind, target, reason, attempts, updated_at, next_attempt_at, sent_at)
+                    select analysis_id, 0, state, target_kind, target, reason, attempts, updated_at, next_attempt_at, sent_at from deliveries;
+                drop table deliveries;
+                alter table deliveries_by_revision rename to deliveries;
+                create index if not exists deliveries_by_state on deliveries (state);
+                """,
+                transaction: transaction).ConfigureAwait(false);
+            await transaction.CommitAsync().ConfigureAwait(false);
+        }
+    }
+
+    private static string DeliveriesTable(string name) => $$"""
+        create table if not exists {{name}} (
+            analysis_id text not null,
+            revision integer not null default 0,
+            state text not null,
+            target_kind text not null,
+            target text,
+            reason text,
+            attempts integer not null default 0,
+            updated_at text not null,
+            next_attempt_at text,
+            sent_at text,
+            primary key (analysis_id, revision)
+        );
+        """;
 
     private static Core.Analysis.AcquisitionSummary? AcquisitionOf(string findingsJson)
     {
@@ -274,19 +328,16 @@ public sealed class FindingsDatabase
             analysis_id text not null,
             name text not null,
             content {blob} not null,
+            revision integer not null default 0,
             primary key (analysis_id, name)
         );
-        create table if not exists deliveries (
-            analysis_id text primary key,
-            state text not null,
-            target_kind text not null,
-            target text,
-            reason text,
-            attempts integer not null default 0,
-            updated_at text not null,
-            next_attempt_at text,
-            sent_at text
+        create table if not exists revision_sources (
+            analysis_id text not null,
+            name text not null,
+            content {blob} not null,
+            primary key (analysis_id, name)
         );
+        {deliveries}
         create index if not exists deliveries_by_state on deliveries (state);
         create table if not exists api_keys (
             id text primary key,

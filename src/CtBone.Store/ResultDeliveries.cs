@@ -19,10 +19,13 @@ public enum DeliveryState
 /// <param name="Description">The destination's URL as shown to users (no credentials), or why there is none.</param>
 public sealed record DeliveryTarget(string Kind, string Description);
 
-/// <summary>The delivery of one analysis' DICOM objects back to PACS.</summary>
+/// <summary>The delivery of one analysis' DICOM objects back to PACS: its own (revision 0), or a reviewer's revision of them.</summary>
 public sealed record DeliveryRecord
 {
     public required string AnalysisId { get; init; }
+
+    /// <summary>0 for the analysis' own objects; 1, 2, ... for the objects revised after each review.</summary>
+    public int Revision { get; init; }
 
     public required DeliveryState State { get; init; }
 
@@ -42,7 +45,10 @@ public sealed record DeliveryRecord
     public DateTimeOffset? SentAt { get; init; }
 }
 
-/// <summary>The result_objects and deliveries tables: what goes back to PACS, and how far it got.</summary>
+/// <summary>
+/// The result_objects, revision_sources and deliveries tables: what goes back to PACS, what a revision of it is written
+/// from, and how far each delivery got. An analysis has one delivery per revision of its objects (0: its own).
+/// </summary>
 public sealed class ResultDeliveries(FindingsDatabase database, TimeProvider clock)
 {
     public async Task<IReadOnlyList<string>> ObjectNamesAsync(string analysisId, CancellationToken cancellationToken = default)
@@ -64,39 +70,78 @@ public sealed class ResultDeliveries(FindingsDatabase database, TimeProvider clo
         }
     }
 
-    public async Task<IReadOnlyList<ResultObject>> ObjectsAsync(string analysisId, CancellationToken cancellationToken = default)
+    /// <summary>The objects of one revision (0: the analysis' own), to send.</summary>
+    public async Task<IReadOnlyList<ResultObject>> ObjectsAsync(string analysisId, int revision = 0, CancellationToken cancellationToken = default)
     {
         var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
             var rows = await connection.QueryAsync<(string Name, byte[] Content)>(
-                "select name, content from result_objects where analysis_id = @analysisId order by name", new { analysisId }).ConfigureAwait(false);
+                "select name, content from result_objects where analysis_id = @analysisId and revision = @revision order by name", new { analysisId, revision }).ConfigureAwait(false);
             return [.. rows.Select(r => new ResultObject(r.Name, r.Content))];
         }
     }
 
-    public async Task<DeliveryRecord?> GetAsync(string analysisId, CancellationToken cancellationToken = default)
+    /// <summary>What a revision is written from (the SR input without pixel data, the overview's reformat), stored with the analysis' own objects.</summary>
+    public async Task<IReadOnlyList<ResultObject>> RevisionSourcesAsync(string analysisId, CancellationToken cancellationToken = default)
     {
         var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
-            var row = await connection.QuerySingleOrDefaultAsync<Row>("select * from deliveries where analysis_id = @analysisId", new { analysisId }).ConfigureAwait(false);
-            return row?.ToRecord();
+            var rows = await connection.QueryAsync<(string Name, byte[] Content)>(
+                "select name, content from revision_sources where analysis_id = @analysisId order by name", new { analysisId }).ConfigureAwait(false);
+            return [.. rows.Select(r => new ResultObject(r.Name, r.Content))];
         }
     }
 
-    /// <summary>Analyses whose delivery is still to be tried: what a process starting with in-memory job storage enqueues again.</summary>
+    /// <summary>The delivery of the analysis' own objects (revision 0).</summary>
+    public async Task<DeliveryRecord?> GetAsync(string analysisId, CancellationToken cancellationToken = default) =>
+        (await AllAsync(analysisId, cancellationToken).ConfigureAwait(false)).FirstOrDefault(d => d.Revision == 0);
+
+    /// <summary>Every delivery of the analysis, its own first, then each revision.</summary>
+    public async Task<IReadOnlyList<DeliveryRecord>> AllAsync(string analysisId, CancellationToken cancellationToken = default)
+    {
+        var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            var rows = await connection.QueryAsync<Row>("select * from deliveries where analysis_id = @analysisId order by revision", new { analysisId }).ConfigureAwait(false);
+            return [.. rows.Select(r => r.ToRecord())];
+        }
+    }
+
+    /// <summary>Analyses with a delivery still to be tried: what a process starting with in-memory job storage enqueues again.</summary>
     public async Task<IReadOnlyList<string>> PendingAsync(CancellationToken cancellationToken = default)
     {
         var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
-            return [.. await connection.QueryAsync<string>("select analysis_id from deliveries where state = 'pending' order by updated_at").ConfigureAwait(false)];
+            var pending = await connection.QueryAsync<string>("select analysis_id from deliveries where state = 'pending' order by updated_at").ConfigureAwait(false);
+            return [.. pending.Distinct(StringComparer.Ordinal)];
+        }
+    }
+
+    /// <summary>
+    /// Reviewed analyses that can be revised (their revision sources are stored), with their review document and the
+    /// latest revision written: what a process starting with in-memory job storage compares to find revisions lost with it.
+    /// </summary>
+    public async Task<IReadOnlyList<(string AnalysisId, string ReviewJson, int LatestRevision)>> ReviewedAsync(CancellationToken cancellationToken = default)
+    {
+        var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            var rows = await connection.QueryAsync<(string Id, string ReviewJson, long Latest)>(
+                """
+                select a.id, doc.review_json, coalesce((select max(d.revision) from deliveries d where d.analysis_id = a.id), 0)
+                from analyses a join analysis_documents doc on doc.analysis_id = a.id
+                where a.reviewed_at is not null and doc.review_json is not null and exists (select 1 from revision_sources s where s.analysis_id = a.id)
+                """).ConfigureAwait(false);
+            return [.. rows.Select(r => (r.Id, r.ReviewJson, (int)r.Latest))];
         }
     }
 
     /// <summary>Records an attempt: sent, or failed with its reason, retried (pending, at <paramref name="nextAttemptAt"/>) or given up.</summary>
-    public async Task RecordAttemptAsync(string analysisId, DeliveryState state, string? target, string? reason, DateTimeOffset? nextAttemptAt, CancellationToken cancellationToken = default)
+    public async Task RecordAttemptAsync(
+        string analysisId, int revision, DeliveryState state, string? target, string? reason, DateTimeOffset? nextAttemptAt, CancellationToken cancellationToken = default)
     {
         var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
@@ -106,13 +151,13 @@ public sealed class ResultDeliveries(FindingsDatabase database, TimeProvider clo
                 """
                 update deliveries set state = @state, target = coalesce(@target, target), reason = @reason, attempts = attempts + 1,
                     updated_at = @now, next_attempt_at = @next, sent_at = case when @state = 'sent' then @now else sent_at end
-                where analysis_id = @analysisId
+                where analysis_id = @analysisId and revision = @revision
                 """,
-                new { analysisId, state = Text(state), target, reason, now, next = nextAttemptAt is { } at ? StoreTime.Text(at) : null }).ConfigureAwait(false);
+                new { analysisId, revision, state = Text(state), target, reason, now, next = nextAttemptAt is { } at ? StoreTime.Text(at) : null }).ConfigureAwait(false);
         }
     }
 
-    /// <summary>Puts a failed delivery back in the queue (a resend asked for by an admin); false when it is not failed.</summary>
+    /// <summary>Puts the analysis' failed deliveries back in the queue (a resend asked for by a reviewer or admin); false when none is failed.</summary>
     public async Task<bool> RetryAsync(string analysisId, CancellationToken cancellationToken = default)
     {
         var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
@@ -120,39 +165,101 @@ public sealed class ResultDeliveries(FindingsDatabase database, TimeProvider clo
         {
             return await connection.ExecuteAsync(
                 "update deliveries set state = 'pending', attempts = 0, next_attempt_at = null, updated_at = @now where analysis_id = @analysisId and state = 'failed'",
-                new { analysisId, now = StoreTime.Text(clock.GetUtcNow()) }).ConfigureAwait(false) == 1;
+                new { analysisId, now = StoreTime.Text(clock.GetUtcNow()) }).ConfigureAwait(false) > 0;
         }
     }
 
-    /// <summary>Inside the transaction that records an outcome: the objects replace any earlier ones, and the delivery starts.</summary>
+    /// <summary>
+    /// Stores a revision's objects and starts its delivery, to the destination of the analysis' own (or nowhere, with
+    /// the reason, when that has none). Storing the same revision again changes nothing: the job that writes it may run twice.
+    /// </summary>
+    /// <returns>True when the revision is stored and its delivery pending.</returns>
+    public async Task<bool> SaveRevisionAsync(string analysisId, int revision, IReadOnlyList<ResultObject> objects, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(revision);
+        ArgumentNullException.ThrowIfNull(objects);
+        var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            await using (transaction.ConfigureAwait(false))
+            {
+                if (await connection.ExecuteScalarAsync<long>(
+                    "select count(*) from deliveries where analysis_id = @analysisId and revision = @revision", new { analysisId, revision }, transaction).ConfigureAwait(false) > 0)
+                {
+                    return false;
+                }
+
+                var own = await connection.QuerySingleOrDefaultAsync<Row>(
+                    "select * from deliveries where analysis_id = @analysisId and revision = 0", new { analysisId }, transaction).ConfigureAwait(false);
+                var target = own is null || own.TargetKind == "none"
+                    ? new DeliveryTarget("none", own?.Reason ?? "the analysis' own objects had no delivery")
+                    : new DeliveryTarget(own.TargetKind, own.Target ?? own.TargetKind);
+                await InsertAsync(connection, transaction, analysisId, revision, objects, target).ConfigureAwait(false);
+                await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+                return target.Kind != "none";
+            }
+        }
+    }
+
+    /// <summary>
+    /// Inside the transaction that records an outcome: the objects (and what a revision is written from) replace any
+    /// earlier ones, revisions of an earlier result included, and the delivery starts.
+    /// </summary>
     internal async Task SaveAsync(
-        System.Data.Common.DbConnection connection, System.Data.Common.DbTransaction transaction, string analysisId, IReadOnlyList<ResultObject> objects, DeliveryTarget? target)
+        System.Data.Common.DbConnection connection, System.Data.Common.DbTransaction transaction, string analysisId, IReadOnlyList<ResultObject> objects,
+        DeliveryTarget? target, IReadOnlyList<ResultObject>? revisionSources = null)
     {
         await connection.ExecuteAsync("delete from result_objects where analysis_id = @analysisId", new { analysisId }, transaction).ConfigureAwait(false);
+        await connection.ExecuteAsync("delete from revision_sources where analysis_id = @analysisId", new { analysisId }, transaction).ConfigureAwait(false);
+        await connection.ExecuteAsync("delete from deliveries where analysis_id = @analysisId", new { analysisId }, transaction).ConfigureAwait(false);
+        foreach (var item in revisionSources ?? [])
+        {
+            await connection.ExecuteAsync(
+                "insert into revision_sources (analysis_id, name, content) values (@analysisId, @Name, @Content)", new { analysisId, item.Name, item.Content }, transaction).ConfigureAwait(false);
+        }
+
+        if (objects.Count > 0 && target is not null)
+        {
+            await InsertAsync(connection, transaction, analysisId, 0, objects, target).ConfigureAwait(false);
+        }
+        else
+        {
+            await InsertObjectsAsync(connection, transaction, analysisId, 0, objects).ConfigureAwait(false);
+        }
+    }
+
+    private async Task InsertAsync(
+        System.Data.Common.DbConnection connection, System.Data.Common.DbTransaction transaction, string analysisId, int revision, IReadOnlyList<ResultObject> objects, DeliveryTarget target)
+    {
+        await InsertObjectsAsync(connection, transaction, analysisId, revision, objects).ConfigureAwait(false);
+        var state = target.Kind == "none" ? DeliveryState.None : DeliveryState.Pending;
+        await connection.ExecuteAsync(
+            """
+            insert into deliveries (analysis_id, revision, state, target_kind, target, reason, attempts, updated_at)
+            values (@analysisId, @revision, @state, @Kind, @target, @reason, 0, @now)
+            """,
+            new
+            {
+                analysisId,
+                revision,
+                state = Text(state),
+                target.Kind,
+                target = state == DeliveryState.None ? null : target.Description,
+                reason = state == DeliveryState.None ? target.Description : null,
+                now = StoreTime.Text(clock.GetUtcNow()),
+            },
+            transaction).ConfigureAwait(false);
+    }
+
+    private static async Task InsertObjectsAsync(
+        System.Data.Common.DbConnection connection, System.Data.Common.DbTransaction transaction, string analysisId, int revision, IReadOnlyList<ResultObject> objects)
+    {
         foreach (var item in objects)
         {
             await connection.ExecuteAsync(
-                "insert into result_objects (analysis_id, name, content) values (@analysisId, @Name, @Content)", new { analysisId, item.Name, item.Content }, transaction).ConfigureAwait(false);
-        }
-
-        await connection.ExecuteAsync("delete from deliveries where analysis_id = @analysisId", new { analysisId }, transaction).ConfigureAwait(false);
-        if (objects.Count > 0 && target is not null)
-        {
-            var state = target.Kind == "none" ? DeliveryState.None : DeliveryState.Pending;
-            await connection.ExecuteAsync(
-                """
-                insert into deliveries (analysis_id, state, target_kind, target, reason, attempts, updated_at)
-                values (@analysisId, @state, @Kind, @target, @reason, 0, @now)
-                """,
-                new
-                {
-                    analysisId,
-                    state = Text(state),
-                    target.Kind,
-                    target = state == DeliveryState.None ? null : target.Description,
-                    reason = state == DeliveryState.None ? target.Description : null,
-                    now = StoreTime.Text(clock.GetUtcNow()),
-                },
+                "insert into result_objects (analysis_id, name, content, revision) values (@analysisId, @Name, @Content, @revision)",
+                new { analysisId, item.Name, item.Content, revision },
                 transaction).ConfigureAwait(false);
         }
     }
@@ -162,6 +269,8 @@ public sealed class ResultDeliveries(FindingsDatabase database, TimeProvider clo
     private sealed class Row
     {
         public string AnalysisId { get; set; } = string.Empty;
+
+        public long Revision { get; set; }
 
         public string State { get; set; } = string.Empty;
 
@@ -182,6 +291,7 @@ public sealed class ResultDeliveries(FindingsDatabase database, TimeProvider clo
         public DeliveryRecord ToRecord() => new()
         {
             AnalysisId = AnalysisId,
+            Revision = (int)Revision,
             State = Enum.Parse<DeliveryState>(State, ignoreCase: true),
             TargetKind = TargetKind,
             Target = Target,

@@ -8,7 +8,10 @@ using Microsoft.Extensions.Options;
 namespace CtBone.Worker;
 
 /// <summary>What one analysis produced: the findings document, the key images' files and the DICOM objects for PACS (SR, overview).</summary>
-public sealed record AnalysisOutcome(Findings Findings, IReadOnlyList<string> KeyImageFiles, IReadOnlyList<string>? ResultFiles = null);
+public sealed record AnalysisOutcome(Findings Findings, IReadOnlyList<string> KeyImageFiles, IReadOnlyList<string>? ResultFiles = null, IReadOnlyList<string>? RevisionSourceFiles = null);
+
+/// <summary>What <c>ctbone revise</c> is given: the stored sources, the corrected findings, who reviewed and when, and where to write.</summary>
+public sealed record RevisionRequest(string SourcesFolder, string FindingsFile, int Revision, string Reviewer, DateTimeOffset ReviewedAt, string Organization, string OutputFolder);
 
 /// <summary>
 /// Runs <c>ctbone analyze</c> on one study folder in a process of its own. GDCM can abort a process and an analysis can
@@ -20,8 +23,65 @@ public sealed class AnalysisProcess(IOptions<WorkerOptions> options)
     {
         var timeout = TimeSpan.FromSeconds(options.Value.AnalysisTimeoutSeconds);
         Directory.CreateDirectory(imagesFolder);
+        var run = await RunCtBoneAsync(
+            ["analyze", studyFolder, "--format", "json", "--images", imagesFolder, "--results", imagesFolder, "--exit-with-input"], timeout, cancellationToken).ConfigureAwait(false);
+        if (run.TimedOut)
+        {
+            return Failed(string.Create(CultureInfo.InvariantCulture, $"the analysis was stopped after {timeout.TotalSeconds:0} s (timeout)"));
+        }
+
+        Findings? findings = null;
+        try
+        {
+            findings = run.Output.Length > 0 ? JsonSerializer.Deserialize<Findings>(run.Output, CtBoneJson.Options) : null;
+        }
+        catch (JsonException)
+        {
+            // A process that died mid-write leaves half a document: that is the crash below, not a parse error to report.
+        }
+
+        if (findings is null)
+        {
+            return Failed(string.Create(CultureInfo.InvariantCulture, $"the analysis process ended with {run.Ending} and no findings after {run.Elapsed.TotalSeconds:0.0} s"));
+        }
+
+        var completed = findings.Status == AnalysisStatus.Completed && Directory.Exists(imagesFolder);
+        var images = completed ? Directory.GetFiles(imagesFolder, "*.png").Order(StringComparer.Ordinal).ToList() : [];
+        var dicom = completed ? Directory.GetFiles(imagesFolder, "*.dcm").Order(StringComparer.Ordinal).ToList() : [];
+        var sources = Path.Combine(imagesFolder, RevisionSourcesFolder);
+        var revisionSources = completed && Directory.Exists(sources) ? Directory.GetFiles(sources).Order(StringComparer.Ordinal).ToList() : [];
+        return new AnalysisOutcome(findings, images, dicom, revisionSources);
+    }
+
+    /// <summary>
+    /// Runs <c>ctbone revise</c>: a reviewer's revision of the SR and the overview, written from the stored sources into
+    /// <paramref name="outputFolder"/>. Null when written; else why not (a GDCM abort, a crash, a timeout).
+    /// </summary>
+    public async Task<string?> ReviseAsync(RevisionRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var timeout = TimeSpan.FromSeconds(options.Value.AnalysisTimeoutSeconds);
+        var run = await RunCtBoneAsync(
+            [
+                "revise", request.SourcesFolder, "--findings", request.FindingsFile, "--revision", request.Revision.ToString(CultureInfo.InvariantCulture),
+                "--reviewer", request.Reviewer, "--reviewed-at", request.ReviewedAt.ToString("O", CultureInfo.InvariantCulture),
+                "--organization", request.Organization, "--out", request.OutputFolder,
+            ],
+            timeout,
+            cancellationToken).ConfigureAwait(false);
+        return run.TimedOut ? string.Create(CultureInfo.InvariantCulture, $"the revision was stopped after {timeout.TotalSeconds:0} s (timeout)")
+            : run.ExitCode == 0 ? null
+            : string.Create(CultureInfo.InvariantCulture, $"ctbone revise ended with {run.Ending} after {run.Elapsed.TotalSeconds:0.0} s");
+    }
+
+    /// <summary>The folder <c>ctbone analyze --results</c> writes the revision sources into, below the results.</summary>
+    public const string RevisionSourcesFolder = "revision-sources";
+
+    /// <summary>Runs ctbone with the arguments until it exits, or kills it after <paramref name="timeout"/>.</summary>
+    private async Task<ChildRun> RunCtBoneAsync(IReadOnlyList<string> arguments, TimeSpan timeout, CancellationToken cancellationToken)
+    {
         var start = Command(options.Value.AnalyzerPath);
-        foreach (var argument in new[] { "analyze", studyFolder, "--format", "json", "--images", imagesFolder, "--results", imagesFolder, "--exit-with-input" })
+        foreach (var argument in arguments)
         {
             start.ArgumentList.Add(argument);
         }
@@ -32,7 +92,7 @@ public sealed class AnalysisProcess(IOptions<WorkerOptions> options)
         start.UseShellExecute = false;
 
         var clock = Stopwatch.StartNew();
-        using var process = Process.Start(start) ?? throw new InvalidOperationException("the analysis process did not start");
+        using var process = Process.Start(start) ?? throw new InvalidOperationException("the ctbone process did not start");
         var stdout = process.StandardOutput.ReadToEndAsync(CancellationToken.None);
         var stderr = process.StandardError.ReadToEndAsync(CancellationToken.None);
         using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -46,32 +106,19 @@ public sealed class AnalysisProcess(IOptions<WorkerOptions> options)
             process.Kill(entireProcessTree: true);
             await process.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false);
             cancellationToken.ThrowIfCancellationRequested();
-            return Failed(string.Create(CultureInfo.InvariantCulture, $"the analysis was stopped after {timeout.TotalSeconds:0} s (timeout)"));
+            return new ChildRun(process.ExitCode, string.Empty, clock.Elapsed, TimedOut: true);
         }
 
         var output = await stdout.ConfigureAwait(false);
         _ = await stderr.ConfigureAwait(false);
-        Findings? findings = null;
-        try
-        {
-            findings = output.Length > 0 ? JsonSerializer.Deserialize<Findings>(output, CtBoneJson.Options) : null;
-        }
-        catch (JsonException)
-        {
-            // A process that died mid-write leaves half a document: that is the crash below, not a parse error to report.
-        }
+        return new ChildRun(process.ExitCode, output, clock.Elapsed, TimedOut: false);
+    }
 
-        if (findings is null)
-        {
-            var code = process.ExitCode;
-            var signal = code > 128 ? string.Create(CultureInfo.InvariantCulture, $", signal {code - 128}") : string.Empty;
-            return Failed(string.Create(CultureInfo.InvariantCulture, $"the analysis process ended with exit code {code}{signal} and no findings after {clock.Elapsed.TotalSeconds:0.0} s"));
-        }
-
-        var completed = findings.Status == AnalysisStatus.Completed && Directory.Exists(imagesFolder);
-        var images = completed ? Directory.GetFiles(imagesFolder, "*.png").Order(StringComparer.Ordinal).ToList() : [];
-        var dicom = completed ? Directory.GetFiles(imagesFolder, "*.dcm").Order(StringComparer.Ordinal).ToList() : [];
-        return new AnalysisOutcome(findings, images, dicom);
+    private sealed record ChildRun(int ExitCode, string Output, TimeSpan Elapsed, bool TimedOut)
+    {
+        public string Ending => ExitCode > 128
+            ? string.Create(CultureInfo.InvariantCulture, $"exit code {ExitCode}, signal {ExitCode - 128}")
+            : string.Create(CultureInfo.InvariantCulture, $"exit code {ExitCode}");
     }
 
     private static AnalysisOutcome Failed(string reason) => new(

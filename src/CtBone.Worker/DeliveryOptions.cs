@@ -29,6 +29,13 @@ public sealed class DeliveryOptions : IValidatableObject
     /// <summary>Orthanc's DICOMweb root under its REST root (the plugin's DicomWeb.Root). Default "dicom-web/".</summary>
     public string OrthancDicomWebPath { get; set; } = "dicom-web/";
 
+    /// <summary>
+    /// The reviewers' organization, as a revised SR's Verifying Organization (0040,A027, type 1; at most 64 characters).
+    /// Default "CtBone review (organization not configured)".
+    /// </summary>
+    [StringLength(64, MinimumLength = 1)]
+    public string VerifyingOrganization { get; set; } = "CtBone review (organization not configured)";
+
     /// <summary>Attempts before a delivery is recorded as failed; transient faults (unreachable, 5xx, 429) are retried. Default 8.</summary>
     [Range(1, 100)]
     public int MaxAttempts { get; set; } = 8;

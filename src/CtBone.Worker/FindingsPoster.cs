@@ -8,13 +8,17 @@ using Microsoft.Extensions.Options;
 
 namespace CtBone.Worker;
 
-/// <summary>Hands an analysis' findings, key images and DICOM objects for PACS to the API over HTTP, with the worker's ingest key.</summary>
+/// <summary>
+/// Hands an analysis' findings, key images, DICOM objects for PACS and what a revision of them is written from to the
+/// API over HTTP, with the worker's ingest key.
+/// </summary>
 public sealed class FindingsPoster(HttpClient http, IOptions<WorkerOptions> options)
 {
     public const string FindingsPart = "findings";
     public const string InstanceCountPart = "instanceCount";
     public const string ImagePart = "images";
     public const string DicomPart = "dicom";
+    public const string RevisionSourcePart = "revisionSources";
 
     public async Task PostAsync(string analysisId, AnalysisOutcome outcome, int? instanceCount, CancellationToken cancellationToken)
     {
@@ -34,11 +38,14 @@ public sealed class FindingsPoster(HttpClient http, IOptions<WorkerOptions> opti
             content.Add(png, ImagePart, Path.GetFileName(file));
         }
 
-        foreach (var file in outcome.ResultFiles ?? [])
+        foreach (var (part, type, files) in new[] { (DicomPart, "application/dicom", outcome.ResultFiles), (RevisionSourcePart, "application/octet-stream", outcome.RevisionSourceFiles) })
         {
-            var dicom = new ByteArrayContent(await File.ReadAllBytesAsync(file, cancellationToken).ConfigureAwait(false));
-            dicom.Headers.ContentType = new MediaTypeHeaderValue("application/dicom");
-            content.Add(dicom, DicomPart, Path.GetFileName(file));
+            foreach (var file in files ?? [])
+            {
+                var bytes = new ByteArrayContent(await File.ReadAllBytesAsync(file, cancellationToken).ConfigureAwait(false));
+                bytes.Headers.ContentType = new MediaTypeHeaderValue(type);
+                content.Add(bytes, part, Path.GetFileName(file));
+            }
         }
 
         var uri = new Uri(new Uri(options.Value.ApiUrl.TrimEnd('/') + "/"), $"api/analyses/{Uri.EscapeDataString(analysisId)}/findings");

@@ -60,6 +60,7 @@ public static class PipelineSetup
         services.AddHttpClient<FindingsPoster>(http => http.Timeout = TimeSpan.FromMinutes(2));
         services.AddTransient<StudyAnalysisJob>();
         services.AddTransient<ResultDeliveryJob>();
+        services.AddTransient<ResultRevisionJob>();
         var worker = configuration.GetSection(WorkerOptions.Section).Get<WorkerOptions>() ?? new WorkerOptions();
         services.AddHangfireServer(server =>
         {

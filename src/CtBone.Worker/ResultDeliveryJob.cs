@@ -8,8 +8,8 @@ using Microsoft.Extensions.Options;
 namespace CtBone.Worker;
 
 /// <summary>
-/// Sends a completed analysis' DICOM objects (SR and overview) to its destination with STOW-RS. The only argument is the
-/// analysis id; the delivery row is the truth. Sending twice is harmless: the objects' UIDs are fixed, so the PACS
+/// Sends a completed analysis' DICOM objects (SR and overview, and each reviewer's revision of them) to its destination
+/// with STOW-RS. The only argument is the analysis id; the delivery rows are the truth, and every pending one is sent. Sending twice is harmless: the objects' UIDs are fixed, so the PACS
 /// receives the same instances again. A transient fault is recorded with its reason and tried again after
 /// <see cref="DeliveryOptions.RetryDelaysSeconds"/>, up to <see cref="DeliveryOptions.MaxAttempts"/>; anything else, or
 /// the last attempt, records the delivery as failed.
@@ -32,21 +32,29 @@ public sealed partial class ResultDeliveryJob(
     [AutomaticRetry(Attempts = 3, DelaysInSeconds = [30, 120, 600])]
     public async Task RunAsync(string analysisId, CancellationToken cancellationToken)
     {
-        var delivery = await deliveries.GetAsync(analysisId, cancellationToken).ConfigureAwait(false);
-        if (delivery is not { State: DeliveryState.Pending })
+        foreach (var delivery in await deliveries.AllAsync(analysisId, cancellationToken).ConfigureAwait(false))
         {
-            return;
+            if (delivery.State == DeliveryState.Pending)
+            {
+                await DeliverAsync(delivery, cancellationToken).ConfigureAwait(false);
+            }
         }
+    }
 
+    /// <summary>Sends one revision's objects (0: the analysis' own) and records the attempt.</summary>
+    private async Task DeliverAsync(DeliveryRecord delivery, CancellationToken cancellationToken)
+    {
+        var analysisId = delivery.AnalysisId;
         var endpoint = destinations.Endpoint(delivery.TargetKind);
         if (endpoint is null)
         {
-            await deliveries.RecordAttemptAsync(analysisId, DeliveryState.Failed, null, $"the destination '{delivery.TargetKind}' is not configured on this worker", null, cancellationToken).ConfigureAwait(false);
-            LogFailed(logger, analysisId, delivery.Attempts + 1);
+            await deliveries.RecordAttemptAsync(
+                analysisId, delivery.Revision, DeliveryState.Failed, null, $"the destination '{delivery.TargetKind}' is not configured on this worker", null, cancellationToken).ConfigureAwait(false);
+            LogFailed(logger, analysisId, delivery.Revision, delivery.Attempts + 1);
             return;
         }
 
-        var objects = await deliveries.ObjectsAsync(analysisId, cancellationToken).ConfigureAwait(false);
+        var objects = await deliveries.ObjectsAsync(analysisId, delivery.Revision, cancellationToken).ConfigureAwait(false);
         var folder = Path.Combine(service.Value.ScratchDirectory, "delivery-" + analysisId + "-" + Guid.NewGuid().ToString("N")[..8]);
         try
         {
@@ -63,8 +71,8 @@ public sealed partial class ResultDeliveryJob(
             var outcome = await client.StoreAsync(files, cancellationToken).ConfigureAwait(false);
             if (outcome.AllStored)
             {
-                await deliveries.RecordAttemptAsync(analysisId, DeliveryState.Sent, endpoint.DicomWebRoot.ToString(), null, null, cancellationToken).ConfigureAwait(false);
-                LogSent(logger, analysisId, files.Count);
+                await deliveries.RecordAttemptAsync(analysisId, delivery.Revision, DeliveryState.Sent, endpoint.DicomWebRoot.ToString(), null, null, cancellationToken).ConfigureAwait(false);
+                LogSent(logger, analysisId, delivery.Revision, files.Count);
                 return;
             }
 
@@ -72,7 +80,6 @@ public sealed partial class ResultDeliveryJob(
             // 409: the server refused every object (PS3.18 10.5.3), which sending the same bytes again will not change;
             // 202 (some stored) may be a resource limit of the moment, so it is tried again.
             await RetryOrFailAsync(
-                analysisId,
                 delivery,
                 $"the PACS stored {outcome.StoredSopInstanceUids.Count} of {files.Count} objects (HTTP {(int)outcome.StatusCode}; failures: {reasons})",
                 transient: outcome.StatusCode != System.Net.HttpStatusCode.Conflict,
@@ -80,7 +87,7 @@ public sealed partial class ResultDeliveryJob(
         }
         catch (PacsException e)
         {
-            await RetryOrFailAsync(analysisId, delivery, e.Message, e.IsTransient, cancellationToken).ConfigureAwait(false);
+            await RetryOrFailAsync(delivery, e.Message, e.IsTransient, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -100,29 +107,32 @@ public sealed partial class ResultDeliveryJob(
         jobs.Enqueue<ResultDeliveryJob>(job => job.RunAsync(analysisId, CancellationToken.None));
     }
 
-    private async Task RetryOrFailAsync(string analysisId, DeliveryRecord delivery, string reason, bool transient, CancellationToken cancellationToken)
+    private async Task RetryOrFailAsync(DeliveryRecord delivery, string reason, bool transient, CancellationToken cancellationToken)
     {
+        var (analysisId, revision) = (delivery.AnalysisId, delivery.Revision);
         var attempt = delivery.Attempts + 1;
         if (transient && attempt < options.Value.MaxAttempts)
         {
             var wait = options.Value.RetryDelay(attempt);
-            await deliveries.RecordAttemptAsync(analysisId, DeliveryState.Pending, null, $"attempt {attempt} of {options.Value.MaxAttempts} failed, retrying: {reason}", clock.GetUtcNow() + wait, cancellationToken).ConfigureAwait(false);
+            await deliveries.RecordAttemptAsync(
+                analysisId, revision, DeliveryState.Pending, null, $"attempt {attempt} of {options.Value.MaxAttempts} failed, retrying: {reason}", clock.GetUtcNow() + wait, cancellationToken).ConfigureAwait(false);
+            // The job sends every pending delivery of the analysis; another revision waiting then goes along, which is harmless.
             jobs.Schedule<ResultDeliveryJob>(job => job.RunAsync(analysisId, CancellationToken.None), wait);
-            LogRetrying(logger, analysisId, attempt, reason);
+            LogRetrying(logger, analysisId, revision, attempt, reason);
             return;
         }
 
         var final = transient ? $"gave up after {attempt} attempts: {reason}" : reason;
-        await deliveries.RecordAttemptAsync(analysisId, DeliveryState.Failed, null, final, null, cancellationToken).ConfigureAwait(false);
-        LogFailed(logger, analysisId, attempt);
+        await deliveries.RecordAttemptAsync(analysisId, revision, DeliveryState.Failed, null, final, null, cancellationToken).ConfigureAwait(false);
+        LogFailed(logger, analysisId, revision, attempt);
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "analysis {AnalysisId}: {Count} DICOM objects sent to PACS")]
-    private static partial void LogSent(ILogger logger, string analysisId, int count);
+    [LoggerMessage(Level = LogLevel.Information, Message = "analysis {AnalysisId} revision {Revision}: {Count} DICOM objects sent to PACS")]
+    private static partial void LogSent(ILogger logger, string analysisId, int revision, int count);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "analysis {AnalysisId}: delivery attempt {Attempt} failed, retrying: {Reason}")]
-    private static partial void LogRetrying(ILogger logger, string analysisId, int attempt, string reason);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "analysis {AnalysisId} revision {Revision}: delivery attempt {Attempt} failed, retrying: {Reason}")]
+    private static partial void LogRetrying(ILogger logger, string analysisId, int revision, int attempt, string reason);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "analysis {AnalysisId}: delivery failed after attempt {Attempt}")]
-    private static partial void LogFailed(ILogger logger, string analysisId, int attempt);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "analysis {AnalysisId} revision {Revision}: delivery failed after attempt {Attempt}")]
+    private static partial void LogFailed(ILogger logger, string analysisId, int revision, int attempt);
 }

@@ -61,7 +61,10 @@ public sealed partial class UnfinishedWork(
         }
     }
 
-    /// <summary>Deliveries waiting for a retry were scheduled jobs of the dead process: each is enqueued again.</summary>
+    /// <summary>
+    /// Deliveries waiting for a retry were scheduled jobs of the dead process: each is enqueued again. So is the revision
+    /// of a review whose results for PACS were not written yet (one revision per review step).
+    /// </summary>
     private async Task EnqueueDeliveriesAsync(CancellationToken cancellationToken)
     {
         try
@@ -69,6 +72,16 @@ public sealed partial class UnfinishedWork(
             foreach (var id in await deliveries.PendingAsync(cancellationToken).ConfigureAwait(false))
             {
                 ResultDeliveryJob.Enqueue(jobs, id);
+            }
+
+            foreach (var (id, reviewJson, latest) in await deliveries.ReviewedAsync(cancellationToken).ConfigureAwait(false))
+            {
+                using var review = System.Text.Json.JsonDocument.Parse(reviewJson);
+                var steps = review.RootElement.TryGetProperty("steps", out var list) && list.ValueKind == System.Text.Json.JsonValueKind.Array ? list.GetArrayLength() : 0;
+                if (steps > latest)
+                {
+                    ResultRevisionJob.Enqueue(jobs, id, steps);
+                }
             }
         }
         catch (Exception e) when (e is not OperationCanceledException)

@@ -40,6 +40,36 @@ public sealed class SagittalOverviewTests
         DecodedImage.Decode(KeyImageRenderer.RenderSagittalOverview(s_volume, levels ?? Levels(), options ?? s_options));
 
     [Fact]
+    public void ComposeOverview_OnTheStoredReformatWithTheSameFindings_IsTheOverviewPixelForPixel()
+    {
+        var findings = new Findings { Status = AnalysisStatus.Completed, AlgorithmVersion = "ctbone-spine 0.1.0", Vertebrae = Levels() };
+        var reformat = KeyImageRenderer.RenderOverviewReformat(s_volume, findings, s_options);
+        var stored = System.Text.Json.JsonSerializer.Deserialize<OverviewLayout>(System.Text.Json.JsonSerializer.Serialize(reformat.Layout, Core.CtBoneJson.Options), Core.CtBoneJson.Options)!;
+
+        var composed = DecodedImage.Decode(KeyImageRenderer.ComposeOverview(reformat with { Layout = stored }, findings, s_options));
+
+        var rendered = Render();
+        Assert.Equal((rendered.Width, rendered.Height), (composed.Width, composed.Height));
+        Assert.Equal(0, rendered.CountDifferent(composed, 0, 0, rendered.Width, rendered.Height));
+        Assert.Equal((AreaWidth, AreaHeight), (reformat.Layout.Width, reformat.Layout.Height));
+    }
+
+    [Fact]
+    public void ComposeOverview_WhenAReviewerRenamedTheLevels_OnlyTheLabelColumnChanges()
+    {
+        var findings = new Findings { Status = AnalysisStatus.Completed, AlgorithmVersion = "ctbone-spine 0.1.0", Vertebrae = Levels() };
+        var reformat = KeyImageRenderer.RenderOverviewReformat(s_volume, findings, s_options);
+        var renamed = findings with { Vertebrae = [.. findings.Vertebrae.Select(l => l with { Level = l.Level == "L1" ? "T12" : l.Level == "L2" ? "L1" : "L2" })] };
+
+        var before = DecodedImage.Decode(KeyImageRenderer.ComposeOverview(reformat, findings, s_options));
+        var after = DecodedImage.Decode(KeyImageRenderer.ComposeOverview(reformat, renamed, s_options));
+
+        // The labels start 16 px right of the image area; the picture, markers and leader lines stay as they were.
+        Assert.Equal(0, before.CountDifferent(after, 0, 0, AreaWidth + 12, before.Height));
+        Assert.True(before.CountDifferent(after, AreaWidth + 12, 0, before.Width, before.Height) > 50);
+    }
+
+    [Fact]
     public void RenderSagittalOverview_WhenSlicesAreThick_HeightIsTheZExtentAtTheInPlaneScale()
     {
         var image = Render();

@@ -34,6 +34,9 @@ public sealed class ApiAuthorizationTests(ApiAuthorizationTests.Fixture fixture)
         new("GET", "/api/analyses/{id}/dicom/{name}", Policies.Viewer, HttpStatusCode.OK),
         new("POST", "/api/analyses/{id}/findings", Policies.Ingest, HttpStatusCode.OK),
         new("POST", "/api/analyses/{id}/review", Policies.Reviewer, HttpStatusCode.OK),
+        // The seeded analysis came from a file drop and has nowhere to send to: an allowed resend reaches the check and is
+        // refused; resends that succeed are ResultDeliveryTests'.
+        new("POST", "/api/analyses/{id}/delivery/retry", Policies.Reviewer, HttpStatusCode.Conflict),
         new("POST", "/api/keys", Policies.Admin, HttpStatusCode.Created),
         new("GET", "/api/keys", Policies.Admin, HttpStatusCode.OK),
         new("DELETE", "/api/keys/{id}", Policies.Admin, HttpStatusCode.NoContent),
@@ -52,6 +55,7 @@ public sealed class ApiAuthorizationTests(ApiAuthorizationTests.Fixture fixture)
         new("GET", "/studies/{id}", Policies.Viewer, HttpStatusCode.OK, InOpenApi: false, Page: true),
         new("GET", "/studies/{id}/report", Policies.Viewer, HttpStatusCode.OK, InOpenApi: false, Page: true),
         new("POST", "/studies/{id}/review", Policies.Reviewer, HttpStatusCode.Redirect, InOpenApi: false, Page: true),
+        new("POST", "/studies/{id}/delivery/retry", Policies.Reviewer, HttpStatusCode.Conflict, InOpenApi: false, Page: true),
         new("GET", "/static/ctbone.css", Anyone, HttpStatusCode.OK, InOpenApi: false),
     ];
 
@@ -225,7 +229,7 @@ public sealed class ApiAuthorizationTests(ApiAuthorizationTests.Fixture fixture)
                 "/api/keys" when route.Method == "POST" => JsonContent.Create(new { name = "made by the matrix", role = "viewer" }),
                 "/api/analyses/{id}/review" => JsonContent.Create(new { flag = "confirmed" }),
                 "/studies/{id}/review" => new FormUrlEncodedContent([new("action", "confirm")]),
-                "/signout" => new FormUrlEncodedContent([]),
+                "/signout" or "/studies/{id}/delivery/retry" => new FormUrlEncodedContent([]),
                 _ => null,
             },
         };

@@ -94,6 +94,63 @@ public sealed class ResultDeliveryTests
     }
 
     [Fact]
+    public async Task Review_WhenAReviewerShiftsTheLabels_ARevisedSrVerifiedByThemWithTheCorrectedLabelsReachesOrthanc()
+    {
+        await using var orthanc = await OrthancServer.StartAsync();
+        await using var service = await ServiceProcess.StartFollowingOrthancAsync(orthanc.BaseUri);
+        var viewer = await service.CreateKeyAsync("viewer", "dr viewer");
+        var reviewer = await service.CreateKeyAsync("reviewer", "dr reviewer");
+        await orthanc.StoreWithStorescuAsync(RepositoryFolder.TestDicoms("standard"));
+        var href = Assert.Single(await service.WaitForFinishedAsync(viewer, 1, s_timeout)).GetProperty("href").GetString()!;
+        var analysed = await WaitForDeliveryAsync(service, viewer, href, "sent");
+        var studyUid = analysed.GetProperty("studyInstanceUid").GetString()!;
+        var t12 = analysed.GetProperty("findings").GetProperty("vertebrae").EnumerateArray().Single(v => v.GetProperty("level").GetString() == "T12");
+
+        using (var asReviewer = service.Client(reviewer))
+        using (var reviewed = await asReviewer.PostAsJsonAsync(href + "/review", new { shiftLabels = "down" }))
+        {
+            Assert.Equal(System.Net.HttpStatusCode.OK, reviewed.StatusCode);
+        }
+
+        var revised = (await WaitForDeliveryAsync(service, viewer, href, "sent", revision: 1)).GetProperty("deliveries")[1];
+        Assert.Equal(1, revised.GetProperty("revision").GetInt32());
+        Assert.Equal(new Uri(orthanc.BaseUri, "dicom-web/").ToString(), revised.GetProperty("target").GetString());
+
+        using var http = OrthancServer.CreateHttpClient();
+        var reports = (await http.GetFromJsonAsync<JsonElement>(new Uri(orthanc.DicomWebUri, $"studies/{studyUid}/instances?SOPClassUID={ComprehensiveSr}"))).EnumerateArray()
+            .Select(i => i.GetProperty("00080018").GetProperty("Value")[0].GetString()!).ToList();
+        Assert.Equal(2, reports.Count);
+        var tags = new Dictionary<string, JsonElement>();
+        foreach (var uid in reports)
+        {
+            tags[uid] = await http.GetFromJsonAsync<JsonElement>(new Uri(orthanc.BaseUri, $"instances/{(await LookupAsync(http, orthanc, uid)).Single()}/tags?simplify"));
+        }
+
+        var (originalUid, original) = tags.Single(t => t.Value.GetProperty("VerificationFlag").GetString() == "UNVERIFIED");
+        var report = tags.Single(t => t.Value.GetProperty("VerificationFlag").GetString() == "VERIFIED").Value;
+        Assert.Equal("dr reviewer^", report.GetProperty("VerifyingObserverSequence")[0].GetProperty("VerifyingObserverName").GetString());
+        Assert.Equal(originalUid, report.GetProperty("PredecessorDocumentsSequence")[0].GetProperty("ReferencedSeriesSequence")[0]
+            .GetProperty("ReferencedSOPSequence")[0].GetProperty("ReferencedSOPInstanceUID").GetString());
+        Assert.Equal(studyUid, report.GetProperty("StudyInstanceUID").GetString());
+
+        // What the analysis called T12 is L1 in the revised report: the L1 group holds the T12 ROI's mean HU.
+        static JsonElement Group(JsonElement sr, string trackingIdentifier) => sr.GetProperty("ContentSequence").EnumerateArray().Single(c => Concept(c) == "126010")
+            .GetProperty("ContentSequence").EnumerateArray().Single(g => Concept(g) == "125007" && g.GetProperty("ContentSequence").EnumerateArray()
+                .Any(c => Concept(c) == "112039" && c.GetProperty("TextValue").GetString() == trackingIdentifier));
+        static double MeanHu(JsonElement group) => double.Parse(group.GetProperty("ContentSequence").EnumerateArray()
+            .First(c => c.GetProperty("ValueType").GetString() == "NUM").GetProperty("MeasuredValueSequence")[0].GetProperty("NumericValue").GetString()!, CultureInfo.InvariantCulture);
+        Assert.Equal(t12.GetProperty("meanHu").GetDouble(), MeanHu(Group(report, "L1 trabecular ROI")));
+        Assert.Equal(t12.GetProperty("meanHu").GetDouble(), MeanHu(Group(original, "T12 trabecular ROI")));
+
+        // The revised overview went along: a second Secondary Capture in the study, and both revised objects are downloadable.
+        var captures = await http.GetFromJsonAsync<JsonElement>(new Uri(orthanc.DicomWebUri, $"studies/{studyUid}/instances?SOPClassUID={SecondaryCapture}"));
+        Assert.Equal(2, captures.GetArrayLength());
+        var links = (await service.Client(viewer).GetFromJsonAsync<JsonElement>(href)).GetProperty("dicomObjects").EnumerateArray().Select(l => l.GetString()!).ToList();
+        Assert.Contains(links, l => l.EndsWith("/report-sr-r1.dcm", StringComparison.Ordinal));
+        Assert.Contains(links, l => l.EndsWith("/overview-sc-r1.dcm", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task StowUrl_WhenTheDestinationDoesNotAnswer_RetriedWithTheReasonShownThenFailed()
     {
         await using var service = await ServiceProcess.StartAsync(new Dictionary<string, string>
@@ -124,6 +181,63 @@ public sealed class ResultDeliveryTests
     }
 
     [Fact]
+    public async Task Retry_WhenTheFailedDestinationWorksAgain_ResentAndStoredInOrthanc()
+    {
+        await using var orthanc = await OrthancServer.StartAsync();
+        // Nothing listens on port 9 (discard); one attempt, so the delivery fails at once.
+        var service = ServiceProcess.Create(new Dictionary<string, string>
+        {
+            ["CtBone__Delivery__StowUrl"] = "http://127.0.0.1:9/dicom-web/",
+            ["CtBone__Delivery__MaxAttempts"] = "1",
+        });
+        await using (service)
+        {
+            await service.RestartAsync();
+            var viewer = await service.CreateKeyAsync("viewer", "dr viewer");
+            var reviewer = await service.CreateKeyAsync("reviewer", "dr reviewer");
+            service.Drop(ServiceProcess.TestDicoms("osteoporotic"), "to-resend");
+            var href = Assert.Single(await service.WaitForFinishedAsync(viewer, 1, s_timeout)).GetProperty("href").GetString()!;
+            var failed = await WaitForDeliveryAsync(service, viewer, href, "failed");
+            Assert.Contains("127.0.0.1:9", failed.GetProperty("delivery").GetProperty("reason").GetString(), StringComparison.Ordinal);
+            var studyUid = failed.GetProperty("studyInstanceUid").GetString()!;
+
+            // The destination is repaired: the same kind ("configured") now points at a real Orthanc. A failed
+            // delivery stays failed across the restart; only a resend sends it again.
+            await service.KillAsync();
+            service.SetEnvironment("CtBone__Delivery__StowUrl", orthanc.DicomWebUri.ToString());
+            await service.RestartAsync();
+            Assert.Equal("failed", (await WaitForDeliveryAsync(service, viewer, href, "failed")).GetProperty("delivery").GetProperty("state").GetString());
+
+            using var asReviewer = service.Client(reviewer);
+            using var resent = await asReviewer.PostAsync(href + "/delivery/retry", null);
+            Assert.Equal(System.Net.HttpStatusCode.Accepted, resent.StatusCode);
+            var queued = Assert.Single((await resent.Content.ReadFromJsonAsync<JsonElement>()).EnumerateArray());
+            Assert.Equal(0, queued.GetProperty("attempts").GetInt32());
+            var sent = (await WaitForDeliveryAsync(service, viewer, href, "sent")).GetProperty("delivery");
+            Assert.Equal(1, sent.GetProperty("attempts").GetInt32());
+            Assert.Equal(orthanc.DicomWebUri.ToString(), sent.GetProperty("target").GetString());
+
+            using var http = OrthancServer.CreateHttpClient();
+            var instances = await http.GetFromJsonAsync<JsonElement>(new Uri(orthanc.DicomWebUri, $"studies/{studyUid}/instances"));
+            var classes = instances.EnumerateArray().Select(i => i.GetProperty("00080016").GetProperty("Value")[0].GetString()).ToList();
+            Assert.Equal(new[] { ComprehensiveSr, SecondaryCapture }.Order(StringComparer.Ordinal), classes.Order(StringComparer.Ordinal));
+
+            // Sent is final: a second resend has nothing to do, and an unknown analysis is not found.
+            using var again = await asReviewer.PostAsync(href + "/delivery/retry", null);
+            await Problem.AssertAsync(again, System.Net.HttpStatusCode.Conflict, "nothing to resend");
+            using var unknown = await asReviewer.PostAsync("/api/analyses/no-such-analysis/delivery/retry", null);
+            await Problem.AssertAsync(unknown, System.Net.HttpStatusCode.NotFound, "no analysis");
+
+            using var admin = service.Client(service.AdminKey);
+            var audit = (await admin.GetFromJsonAsync<JsonElement>("/api/audit?limit=1000")).EnumerateArray()
+                .Where(e => e.GetProperty("action").GetString() == "delivery.retry").ToList();
+            var entry = Assert.Single(audit);
+            Assert.Equal("dr reviewer", entry.GetProperty("actor").GetString());
+            Assert.Contains("127.0.0.1:9", entry.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
     public async Task Inbox_WhenNoDestinationIsConfigured_NothingIsSentAndTheDeliverySaysWhy()
     {
         await using var service = await ServiceProcess.StartAsync();
@@ -138,7 +252,8 @@ public sealed class ResultDeliveryTests
         Assert.Equal(2, result.GetProperty("dicomObjects").GetArrayLength());
     }
 
-    private static async Task<JsonElement> WaitForDeliveryAsync(ServiceProcess service, string key, string href, string state, Func<JsonElement, bool>? also = null)
+    /// <summary>Polls an analysis until the delivery of <paramref name="revision"/> (0: its own objects) is in <paramref name="state"/>; returns the analysis.</summary>
+    private static async Task<JsonElement> WaitForDeliveryAsync(ServiceProcess service, string key, string href, string state, Func<JsonElement, bool>? also = null, int revision = 0)
     {
         using var client = service.Client(key);
         var clock = Stopwatch.StartNew();
@@ -146,7 +261,7 @@ public sealed class ResultDeliveryTests
         while (clock.Elapsed < s_timeout)
         {
             last = await client.GetFromJsonAsync<JsonElement>(href);
-            if (last.TryGetProperty("delivery", out var delivery) && delivery.ValueKind == JsonValueKind.Object
+            if (last.GetProperty("deliveries").EnumerateArray().FirstOrDefault(d => d.GetProperty("revision").GetInt32() == revision) is { ValueKind: JsonValueKind.Object } delivery
                 && delivery.GetProperty("state").GetString() == state && (also?.Invoke(delivery) ?? true))
             {
                 return last;
@@ -155,7 +270,7 @@ public sealed class ResultDeliveryTests
             await Task.Delay(250);
         }
 
-        throw new TimeoutException($"the delivery did not become {state}: {last}\n{service.Log}");
+        throw new TimeoutException($"the delivery of revision {revision} did not become {state}: {last}\n{service.Log}");
     }
 
     private static async Task<List<string>> LookupAsync(HttpClient http, OrthancServer orthanc, string uid)

@@ -269,6 +269,80 @@ public sealed class StoreTests(PostgresFixture postgres) : IDisposable
 
     [Theory]
     [MemberData(nameof(Databases))]
+    public async Task MigrateAsync_WhenDeliveriesPredateRevisions_KeepsEachAsRevisionZeroAndThenTakesRevisions(string kind)
+    {
+        var database = await postgres.DatabaseAsync(kind, _folder);
+        var store = new AnalysisStore(database, _clock);
+        var deliveries = new ResultDeliveries(database, _clock);
+        var id = (await RunAsync(store, "delivered", 40, Completed("1.2.840.99.5", ScreeningCategory.Normal), [])).Id;
+        var connection = await database.OpenAsync();
+        await using (connection)
+        {
+            // The tables as the first release of deliveries made them: one delivery per analysis, objects without a revision.
+            using var command = connection.CreateCommand();
+            command.CommandText = $"""
+                drop table deliveries;
+                create table deliveries (analysis_id text primary key, state text not null, target_kind text not null, target text, reason text,
+                    attempts integer not null default 0, updated_at text not null, next_attempt_at text, sent_at text);
+                create index deliveries_by_state on deliveries (state);
+                alter table result_objects drop column revision;
+                insert into result_objects (analysis_id, name, content) values ('{id}', 'report-sr.dcm', {(kind == "sqlite" ? "x'0102'" : "'\\x0102'::bytea")});
+                insert into deliveries (analysis_id, state, target_kind, target, reason, attempts, updated_at)
+                    values ('{id}', 'failed', 'configured', 'http://pacs.example/dicom-web/', 'gave up after 8 attempts', 8, '2026-03-01T08:00:00.0000000Z');
+                """;
+            await command.ExecuteNonQueryAsync();
+        }
+
+        await database.MigrateAsync();
+        await database.MigrateAsync();
+
+        var kept = Assert.Single(await deliveries.AllAsync(id));
+        Assert.Equal((0, DeliveryState.Failed, "configured", "gave up after 8 attempts", 8), (kept.Revision, kept.State, kept.TargetKind, kept.Reason, kept.Attempts));
+        var own = Assert.Single(await deliveries.ObjectsAsync(id, 0));
+        Assert.Equal(new byte[] { 1, 2 }, own.Content);
+        Assert.True(await deliveries.SaveRevisionAsync(id, 1, [new ResultObject("report-sr-r1.dcm", [3])]));
+        Assert.False(await deliveries.SaveRevisionAsync(id, 1, [new ResultObject("report-sr-r1.dcm", [3])]));
+        var all = await deliveries.AllAsync(id);
+        Assert.Equal([(0, DeliveryState.Failed), (1, DeliveryState.Pending)], all.Select(d => (d.Revision, d.State)));
+        Assert.Equal(("configured", "http://pacs.example/dicom-web/"), (all[1].TargetKind, all[1].Target));
+        Assert.Equal("report-sr-r1.dcm", Assert.Single(await deliveries.ObjectsAsync(id, 1)).Name);
+        Assert.Equal([id], await deliveries.PendingAsync());
+        Assert.True(await deliveries.RetryAsync(id));
+        Assert.All(await deliveries.AllAsync(id), d => Assert.Equal(DeliveryState.Pending, d.State));
+        Assert.Equal(["report-sr-r1.dcm", "report-sr.dcm"], await deliveries.ObjectNamesAsync(id));
+    }
+
+    [Theory]
+    [MemberData(nameof(Databases))]
+    public async Task ReviewedAsync_WhenReviewStepsOutnumberRevisions_NamesTheAnalysisWithItsLatestRevision(string kind)
+    {
+        var database = await postgres.DatabaseAsync(kind, _folder);
+        var store = new AnalysisStore(database, _clock);
+        var deliveries = new ResultDeliveries(database, _clock);
+        var findings = Completed("1.2.840.99.6", ScreeningCategory.Normal);
+        var id = (await store.CreateAsync(Request("revisable"))).Record.Id;
+        var unrevisable = (await RunAsync(store, "no sources", 40, Completed("1.2.840.99.7", ScreeningCategory.Normal), [])).Id;
+        Assert.True(await store.TryClaimAsync(id, "worker", Later(60)));
+        await store.RecordOutcomeAsync(
+            id, findings, "{}", [], 40, new PacsResults([new ResultObject("report-sr.dcm", [1])], new DeliveryTarget("configured", "http://pacs.example/"), [new ResultObject("result-input.json", [2])]));
+        Assert.Empty(await deliveries.ReviewedAsync());
+
+        foreach (var reviewed in new[] { id, unrevisable })
+        {
+            await store.RecordReviewAsync(
+                reviewed,
+                new AnalysisReview { Corrected = findings, CorrectedJson = "{}", ReviewedBy = "dr reviewer", ReviewedAt = Later(1), ReviewJson = "{\"steps\":[{},{}]}" },
+                null);
+        }
+
+        Assert.Equal([(id, "{\"steps\":[{},{}]}", 0)], await deliveries.ReviewedAsync());
+        Assert.Equal("result-input.json", Assert.Single(await deliveries.RevisionSourcesAsync(id)).Name);
+        await deliveries.SaveRevisionAsync(id, 2, [new ResultObject("report-sr-r2.dcm", [3])]);
+        Assert.Equal(2, Assert.Single(await deliveries.ReviewedAsync()).LatestRevision);
+    }
+
+    [Theory]
+    [MemberData(nameof(Databases))]
     public async Task KeysAuditAndSourcePositions_WhenWrittenAndRead_BehaveAlike(string kind)
     {
         var database = await postgres.DatabaseAsync(kind, _folder);

@@ -15,7 +15,8 @@ namespace CtBone.Web.Tests;
 /// <summary>
 /// One <c>ctbone serve</c> for every browser test, holding three bundled studies the worker really analysed
 /// (osteoporotic, fracture-l1, standard), plus two made from their findings: an earlier CT of the osteoporotic patient
-/// (for the timeline) and a borderline study whose labels a reviewer shifts. And one headless Debian chromium.
+/// (for the timeline) and a borderline study whose labels a reviewer shifts. Their deliveries to PACS fail (the
+/// destination does not answer). And one headless Debian chromium.
 /// </summary>
 public sealed class WebSite : IAsyncLifetime
 {
@@ -52,7 +53,13 @@ public sealed class WebSite : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        Service = await ServiceProcess.StartAsync();
+        // Nothing listens on port 9 (discard): every delivery to PACS fails at its first attempt, so the study pages have
+        // a failed delivery to show and to resend.
+        Service = await ServiceProcess.StartAsync(new Dictionary<string, string>
+        {
+            ["CtBone__Delivery__StowUrl"] = "http://127.0.0.1:9/dicom-web/",
+            ["CtBone__Delivery__MaxAttempts"] = "1",
+        });
         ViewerKey = await Service.CreateKeyAsync("viewer", "dr viewer");
         ReviewerKey = await Service.CreateKeyAsync("reviewer", "dr reviewer");
         IngestKey = await Service.CreateKeyAsync("ingest", "test seeding");

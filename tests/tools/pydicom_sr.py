@@ -5,7 +5,8 @@ usage: /usr/bin/python3 pydicom_sr.py FILE
 
 Prints one JSON document: the SOP class, the document title, and per measurement group (125007, DCM) its tracking
 identifier, finding site code, the ELLIPSE graphic data with the SOP instance it is selected from, and every NUM
-with its concept, value, unit and derivation; then the qualitative evaluations' codes and texts.
+with its concept, value, unit and derivation; then the qualitative evaluations' codes and texts; the verifying
+observers and the predecessor documents of a revised report.
 """
 
 import json
@@ -68,6 +69,19 @@ def main():
         "title": concept(ds),
         "completionFlag": ds.CompletionFlag,
         "verificationFlag": ds.VerificationFlag,
+        "sopInstanceUid": ds.SOPInstanceUID,
+        "seriesInstanceUid": ds.SeriesInstanceUID,
+        "verifyingObservers": [
+            {"name": str(o.VerifyingObserverName), "organization": o.VerifyingOrganization, "dateTime": o.VerificationDateTime}
+            for o in ds.get("VerifyingObserverSequence", [])
+        ],
+        "predecessors": [
+            {"studyInstanceUid": p.StudyInstanceUID, "seriesInstanceUid": s.SeriesInstanceUID,
+             "sopClassUid": r.ReferencedSOPClassUID, "sopInstanceUid": r.ReferencedSOPInstanceUID}
+            for p in ds.get("PredecessorDocumentsSequence", [])
+            for s in p.ReferencedSeriesSequence
+            for r in s.ReferencedSOPSequence
+        ],
         "groups": [],
         "evaluations": [],
     }

@@ -47,5 +47,27 @@ public static class Display
 
     public static string CategoryClass(string? category) => "cat cat-" + (category ?? "none");
 
+    /// <summary>A delivery's state as the study page says it.</summary>
+    public static string DeliveryState(CtBone.Store.DeliveryState state) => state switch
+    {
+        CtBone.Store.DeliveryState.Pending => "Pending",
+        CtBone.Store.DeliveryState.Sent => "Sent",
+        CtBone.Store.DeliveryState.Failed => "Failed",
+        _ => "Not sent (no destination)",
+    };
+
+    /// <summary>When a delivery arrived, or when it is tried next.</summary>
+    public static string DeliveryWhen(CtBone.Store.DeliveryRecord delivery)
+    {
+        ArgumentNullException.ThrowIfNull(delivery);
+        return delivery switch
+        {
+            { State: CtBone.Store.DeliveryState.Sent } => "sent " + Time(delivery.SentAt),
+            { State: CtBone.Store.DeliveryState.Pending, NextAttemptAt: { } next } => "next attempt " + Time(next),
+            { State: CtBone.Store.DeliveryState.Pending } => "queued",
+            _ => Missing,
+        };
+    }
+
     public static string Lower(Enum value) => value?.ToString().ToLowerInvariant() ?? Missing;
 }

@@ -43,6 +43,7 @@ public static class PageEndpoints
         routes.MapGet("/studies/{id}/report", (string id, HttpContext context, PageData data) => StudyAsync(context, data, id, print: true))
             .AsPage().RequireAuthorization(Policies.Viewer);
         routes.MapPost("/studies/{id}/review", ReviewAsync).AsPage().RequireAuthorization(Policies.Reviewer).WithFormAntiforgery();
+        routes.MapPost("/studies/{id}/delivery/retry", ResendAsync).AsPage().RequireAuthorization(Policies.Reviewer).WithFormAntiforgery();
         routes.MapGet(StyleSheetPath, () => Results.Bytes(s_styleSheet.Value, "text/css; charset=utf-8")).AllowAnonymous().ExcludeFromDescription();
         return routes;
     }
@@ -86,7 +87,8 @@ public static class PageEndpoints
         return PageResults.Page<WorklistPage>(new WorklistView(data.User(context), filter, page, scanners, problems));
     }
 
-    private static async Task<IResult> StudyAsync(HttpContext context, PageData data, string id, bool print, string? reviewProblem = null, int status = StatusCodes.Status200OK)
+    private static async Task<IResult> StudyAsync(
+        HttpContext context, PageData data, string id, bool print, string? reviewProblem = null, int status = StatusCodes.Status200OK, string? deliveryProblem = null)
     {
         var user = data.User(context);
         var record = await data.Store.GetAsync(id, context.RequestAborted).ConfigureAwait(false);
@@ -113,6 +115,8 @@ public static class PageEndpoints
             Timeline = timeline,
             Print = print,
             ReviewProblem = reviewProblem,
+            Deliveries = await data.Deliveries.AllAsync(id, context.RequestAborted).ConfigureAwait(false),
+            DeliveryProblem = deliveryProblem,
         };
         var others = timeline is null ? "" : "; timeline: " + string.Join(',', timeline.Scans.Select(s => s.AnalysisId).Where(s => s != id));
         await data.Audit.RecordAsync(context, print ? "study-report.read" : "study-page.read", id, (print ? "printable report" : "study page") + others).ConfigureAwait(false);
@@ -158,6 +162,15 @@ public static class PageEndpoints
             : Results.Redirect($"/studies/{Uri.EscapeDataString(id)}#review");
     }
 
+    /// <summary>The study page's resend button: a failed delivery to PACS is tried again, then back to the study.</summary>
+    private static async Task<IResult> ResendAsync(string id, HttpContext context, PageData data, DeliveryResends resends)
+    {
+        var outcome = await resends.RetryAsync(context, id).ConfigureAwait(false);
+        return outcome.Deliveries is null
+            ? await StudyAsync(context, data, id, print: false, status: outcome.Status, deliveryProblem: outcome.Problem).ConfigureAwait(false)
+            : Results.Redirect($"/studies/{Uri.EscapeDataString(id)}#delivery");
+    }
+
     private static Findings? Parse(string? json) => json is null ? null : JsonSerializer.Deserialize<Findings>(json, CtBoneJson.Options);
 
     private static string LocalOrHome(string? url) => !string.IsNullOrEmpty(url) && RedirectHttpResult.IsLocalUrl(url) ? url : "/worklist";
@@ -165,10 +178,12 @@ public static class PageEndpoints
     private static string? SignedInAs(HttpContext context) => context.User.Identity?.IsAuthenticated == true ? context.User.Identity.Name : null;
 }
 
-/// <summary>What every page handler needs: the store, the audit trail and the antiforgery tokens of the signed-in user.</summary>
-public sealed class PageData(AnalysisStore store, AuditTrail audit, IAntiforgery antiforgery)
+/// <summary>What every page handler needs: the stores, the audit trail and the antiforgery tokens of the signed-in user.</summary>
+public sealed class PageData(AnalysisStore store, ResultDeliveries deliveries, AuditTrail audit, IAntiforgery antiforgery)
 {
     public AnalysisStore Store => store;
+
+    public ResultDeliveries Deliveries => deliveries;
 
     public AuditTrail Audit => audit;
 

@@ -34,6 +34,12 @@ public sealed record StudyView
     /// <summary>Why the last review form was refused, shown above the review forms.</summary>
     public string? ReviewProblem { get; init; }
 
+    /// <summary>The deliveries of the analysis' DICOM objects to PACS; empty when it made none.</summary>
+    public IReadOnlyList<DeliveryRecord> Deliveries { get; init; } = [];
+
+    /// <summary>Why the last resend was refused, shown above the deliveries.</summary>
+    public string? DeliveryProblem { get; init; }
+
     public string Href => "/studies/" + Record.Id;
 
     public string ReportHref => Href + "/report" + PlanQuery;

@@ -23,6 +23,32 @@ public sealed record PacsResultInput
     public IReadOnlyList<string> SeriesInstances { get; init; } = [];
 
     public required DateTimeOffset CreatedAt { get; init; }
+
+    /// <summary>Set when these results revise the analysis' own after a review; <see cref="Findings"/> are then the corrected ones.</summary>
+    public ResultRevision? Revision { get; init; }
+}
+
+/// <summary>
+/// A reviewer's revision of the results sent back to PACS: new SOP instances in series of their own, the SR VERIFIED by
+/// the reviewer and naming the report it replaces (the analysis' own for the first revision, else the one before) in its
+/// Predecessor Documents Sequence (PS3.3 C.17.2).
+/// </summary>
+public sealed record ResultRevision
+{
+    /// <summary>1 for the first review's results, 2 for the next, and so on.</summary>
+    public required int Number { get; init; }
+
+    /// <summary>The findings the analysis' own results were written from: their UIDs are derived from them.</summary>
+    public required Findings OriginalFindings { get; init; }
+
+    /// <summary>The reviewer, as Verifying Observer Name (0040,A075).</summary>
+    public required string VerifyingObserverName { get; init; }
+
+    /// <summary>Verifying Organization (0040,A027), type 1.</summary>
+    public required string VerifyingOrganization { get; init; }
+
+    /// <summary>When the review was saved: Verification DateTime (0040,A030).</summary>
+    public required DateTimeOffset VerifiedAt { get; init; }
 }
 
 /// <summary>
@@ -31,7 +57,8 @@ public sealed record PacsResultInput
 /// ROI's mid-slice (referenced by SOP Class and Instance UID), the level's SNOMED CT finding site, the mean (and SD) HU as
 /// NUM items in [hnsf'U], the ROI area, the estimated BMD in mg/cm3 when there is one, and the algorithm's name and
 /// version (TID 4019); then the screening result as qualitative evaluations with its wording. Same study and patient as
-/// the source (copied from its file), a new series, Manufacturer "CtBone", UNVERIFIED (no person has checked it).
+/// the source (copied from its file), a new series, Manufacturer "CtBone", UNVERIFIED (no person has checked it); a
+/// revision (<see cref="PacsResultInput.Revision"/>) is VERIFIED by its reviewer and names its predecessor.
 /// </summary>
 public static class MeasurementReportWriter
 {
@@ -83,7 +110,7 @@ public static class MeasurementReportWriter
             throw new ArgumentException("only a completed analysis is reported", nameof(input));
         }
 
-        var uids = new ReportUids(findings);
+        var uids = new ReportUids(input.Revision?.OriginalFindings ?? findings, input.Revision?.Number ?? 0);
         var (algorithm, version) = SplitAlgorithm(findings.AlgorithmVersion);
         var measured = findings.Vertebrae.Where(v => Reportable(v, input.MidSlices) is not null).ToList();
         var referenced = measured.Select(v => input.MidSlices[v.Roi!.MidSliceSopInstanceUid!]).DistinctBy(s => s.SopInstanceUid).ToList();
@@ -100,22 +127,26 @@ public static class MeasurementReportWriter
                 SrItem.Container(SrRelationship.Contains, SrCodes.ImageLibraryGroup).With(
                     referenced.Select(s => SrItem.Image(SrRelationship.Contains, s.SopClassUid, s.SopInstanceUid)))),
             SrItem.Container(SrRelationship.Contains, SrCodes.ImagingMeasurements).With(
-                measured.Select(v => Group(v, input.MidSlices[v.Roi!.MidSliceSopInstanceUid!], uids, algorithm, version))),
+                measured.Select(v => Group(v, input.MidSlices[v.Roi!.MidSliceSopInstanceUid!], uids.Tracking(OriginalLabel(input, v)), algorithm, version))),
             SrItem.Container(SrRelationship.Contains, SrCodes.QualitativeEvaluations).With(Evaluations(findings)));
 
-        var complete = measured.Count == findings.Vertebrae.Count && findings.Screening?.Category is not (null or ScreeningCategory.Indeterminate);
+        // A reviewer's revision is complete: the person verifying it attests its content, levels not measured included
+        // (each with its reason), and only a COMPLETE document may be VERIFIED (PS3.3 C.17.2.1).
+        var complete = input.Revision is not null
+            || (measured.Count == findings.Vertebrae.Count && findings.Screening?.Category is not (null or ScreeningCategory.Indeterminate));
         var item = new DicomItem();
         CopyPatientAndStudy(item, input.PatientSource);
         Common(item, ComprehensiveSrStorage, uids.SrInstance, input.CreatedAt)
             .Text((0x0008, 0x0060), CS, "SR")
             .Text(DicomTag.SeriesInstanceUid, UI, uids.SrSeries)
             .Integer((0x0020, 0x0011), SeriesNumber)
-            .Text((0x0008, 0x103E), LO, "CtBone bone density measurements (algorithm output, unverified)")
+            .Text((0x0008, 0x103E), LO, input.Revision is { } described
+                ? FormattableString.Invariant($"CtBone bone density measurements (reviewed, revision {described.Number})")
+                : "CtBone bone density measurements (algorithm output, unverified)")
             .Sequence((0x0008, 0x1111))
             .Text((0x0008, 0x1090), LO, algorithm)
             .Text((0x0018, 0x1020), LO, findings.AlgorithmVersion)
             .Text((0x0040, 0xA491), CS, complete ? "COMPLETE" : "PARTIAL")
-            .Text((0x0040, 0xA493), CS, "UNVERIFIED")
             .Sequence((0x0040, 0xA372))
             .Sequence((0x0040, 0xA375), Evidence(input.PatientSource.StudyInstanceUid, referenced))
             .Sequence((0x0040, 0xA504), new DicomItem()
@@ -131,7 +162,55 @@ public static class MeasurementReportWriter
             item.Text((0x0040, 0xA492), LO, "Levels excluded or unmeasured, or screening indeterminate");
         }
 
+        if (input.Revision is { } revision)
+        {
+            Verified(item, revision, input.PatientSource.StudyInstanceUid, uids);
+        }
+        else
+        {
+            item.Text((0x0040, 0xA493), CS, "UNVERIFIED");
+        }
+
         return root.ToDicom(item);
+    }
+
+    /// <summary>
+    /// VERIFIED by the reviewer (SR Document General module, PS3.3 C.17.2: Verifying Observer Sequence with name,
+    /// organization and time; the identification code is type 2, empty), and the report it replaces as predecessor.
+    /// </summary>
+    private static void Verified(DicomItem item, ResultRevision revision, string studyInstanceUid, ReportUids uids)
+    {
+        item.Text((0x0040, 0xA493), CS, "VERIFIED")
+            .Sequence((0x0040, 0xA073), new DicomItem()
+                .Text((0x0040, 0xA075), PN, PersonName(revision.VerifyingObserverName))
+                .Sequence((0x0040, 0xA088))
+                .Text((0x0040, 0xA027), LO, Truncated(revision.VerifyingOrganization.Replace('\\', ' ')))
+                .Text((0x0040, 0xA030), DT, revision.VerifiedAt.UtcDateTime.ToString("yyyyMMddHHmmss'+0000'", CultureInfo.InvariantCulture)))
+            .Sequence((0x0040, 0xA360), new DicomItem()
+                .Text(DicomTag.StudyInstanceUid, UI, studyInstanceUid)
+                .Sequence((0x0008, 0x1115), new DicomItem()
+                    .Text(DicomTag.SeriesInstanceUid, UI, uids.PredecessorSrSeries)
+                    .Sequence((0x0008, 0x1199), SrItem.ReferencedSop(ComprehensiveSrStorage, uids.PredecessorSrInstance))));
+    }
+
+    /// <summary>LO values hold at most 64 characters (PS3.5 table 6.2-1).</summary>
+    private static string Truncated(string value) => value.Length <= 64 ? value : value[..64];
+
+    /// <summary>
+    /// A key's name ("dr jones") as a PN whose family name component is the whole name: its spaces are then part of a
+    /// component, not the retired space-separated form dciodvfy warns about.
+    /// </summary>
+    private static string PersonName(string name)
+    {
+        var plain = name.Replace('\\', ' ').Replace('^', ' ').Replace('=', ' ').Trim();
+        return (plain.Length <= 63 ? plain : plain[..63]) + "^";
+    }
+
+    /// <summary>The label the analysis gave a level: a revision's tracking UIDs follow the ROI, not its corrected name.</summary>
+    private static string OriginalLabel(PacsResultInput input, LevelFinding level)
+    {
+        var index = input.Findings.Vertebrae.ToList().IndexOf(level);
+        return input.Revision?.OriginalFindings.Vertebrae is { } original && index >= 0 && index < original.Count ? original[index].Level : level.Level;
     }
 
     /// <summary>The content tree alone, for tests: the measurement groups and evaluations as built.</summary>
@@ -178,7 +257,7 @@ public static class MeasurementReportWriter
         item.Text(DicomTag.StudyInstanceUid, UI, source.StudyInstanceUid);
     }
 
-    private static SrItem Group(LevelFinding level, SourceImage slice, ReportUids uids, string algorithm, string version)
+    private static SrItem Group(LevelFinding level, SourceImage slice, string trackingUid, string algorithm, string version)
     {
         var roi = level.Roi!;
         var ellipse = Reportable(level, new Dictionary<string, SourceImage> { [slice.SopInstanceUid] = slice })!;
@@ -197,7 +276,7 @@ public static class MeasurementReportWriter
 
         var group = SrItem.Container(SrRelationship.Contains, SrCodes.MeasurementGroup).With(
             SrItem.Text(SrRelationship.HasObservationContext, SrCodes.TrackingIdentifier, $"{level.Level} trabecular ROI"),
-            SrItem.Uid(SrRelationship.HasObservationContext, SrCodes.TrackingUniqueIdentifier, uids.Tracking(level.Level)),
+            SrItem.Uid(SrRelationship.HasObservationContext, SrCodes.TrackingUniqueIdentifier, trackingUid),
             SrItem.Code(SrRelationship.HasConceptModifier, SrCodes.FindingSite, SrCodes.VertebraCode(level.Level)),
             SrItem.Scoord(SrRelationship.Contains, SrCodes.ImageRegion, "ELLIPSE", ellipse.GraphicData).With(
                 SrItem.Image(SrRelationship.SelectedFrom, slice.SopClassUid, slice.SopInstanceUid)),
@@ -308,25 +387,37 @@ public static class MeasurementReportWriter
         return space > 0 ? (algorithmVersion[..space], algorithmVersion[(space + 1)..]) : (algorithmVersion, string.Empty);
     }
 
-    /// <summary>The UIDs of one result, from the result itself (<see cref="ResultUids"/>).</summary>
-    internal sealed class ReportUids(Findings findings)
+    /// <summary>
+    /// The UIDs of one result, from the result itself (<see cref="ResultUids"/>): the analysis' findings and, for a
+    /// revision, its number, so that each revision is a new instance in a new series and names the one before it.
+    /// </summary>
+    internal sealed class ReportUids(Findings originalFindings, int revision = 0)
     {
         private readonly string _basis = string.Join(
             '|',
-            findings.SeriesInstanceUid,
-            findings.AlgorithmVersion,
-            string.Join(';', findings.Vertebrae.Select(v => FormattableString.Invariant($"{v.Level}:{v.MeanHu}:{v.SdHu}:{v.Roi?.MidSliceSopInstanceUid}:{v.EstimatedBmdMgPerCm3}:{v.Excluded}"))),
-            findings.Screening?.Category,
-            findings.Screening?.Hu?.ToString(CultureInfo.InvariantCulture));
+            originalFindings.SeriesInstanceUid,
+            originalFindings.AlgorithmVersion,
+            string.Join(';', originalFindings.Vertebrae.Select(v => FormattableString.Invariant($"{v.Level}:{v.MeanHu}:{v.SdHu}:{v.Roi?.MidSliceSopInstanceUid}:{v.EstimatedBmdMgPerCm3}:{v.Excluded}"))),
+            originalFindings.Screening?.Category,
+            originalFindings.Screening?.Hu?.ToString(CultureInfo.InvariantCulture));
 
-        public string SrSeries => ResultUids.FromName(_basis + "|sr-series");
+        public string SrSeries => Of(revision, "sr-series");
 
-        public string SrInstance => ResultUids.FromName(_basis + "|sr");
+        public string SrInstance => Of(revision, "sr");
 
-        public string ScSeries => ResultUids.FromName(_basis + "|sc-series");
+        public string ScSeries => Of(revision, "sc-series");
 
-        public string ScInstance => ResultUids.FromName(_basis + "|sc");
+        public string ScInstance => Of(revision, "sc");
+
+        /// <summary>The SR this one replaces: the revision before, or the analysis' own.</summary>
+        public string PredecessorSrSeries => Of(revision - 1, "sr-series");
+
+        public string PredecessorSrInstance => Of(revision - 1, "sr");
 
         public string Tracking(string level) => ResultUids.FromName(_basis + "|tracking|" + level);
+
+        // Revision 0 is the analysis' own: its UIDs are those written before revisions existed.
+        private string Of(int number, string what) =>
+            ResultUids.FromName(number <= 0 ? _basis + "|" + what : FormattableString.Invariant($"{_basis}|revision {number}|{what}"));
     }
 }

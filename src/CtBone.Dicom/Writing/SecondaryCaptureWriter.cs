@@ -40,7 +40,7 @@ public static class SecondaryCaptureWriter
     internal static DicomItem Build(PacsResultInput input)
     {
         ArgumentNullException.ThrowIfNull(input);
-        var uids = new MeasurementReportWriter.ReportUids(input.Findings);
+        var uids = new MeasurementReportWriter.ReportUids(input.Revision?.OriginalFindings ?? input.Findings, input.Revision?.Number ?? 0);
         var source = input.PatientSource;
         var item = new DicomItem();
         MeasurementReportWriter.CopyPatientAndStudy(item, source);
@@ -49,7 +49,9 @@ public static class SecondaryCaptureWriter
             .Text((0x0008, 0x0060), CS, "OT")
             .Text(DicomTag.SeriesInstanceUid, UI, uids.ScSeries)
             .Integer((0x0020, 0x0011), SeriesNumber)
-            .Text((0x0008, 0x103E), LO, "CtBone sagittal overview (algorithm output, unverified)")
+            .Text((0x0008, 0x103E), LO, input.Revision is { } revision
+                ? FormattableString.Invariant($"CtBone sagittal overview (reviewed, revision {revision.Number})")
+                : "CtBone sagittal overview (algorithm output, unverified)")
             .Text((0x0008, 0x1090), LO, MeasurementReportWriter.SplitAlgorithm(input.Findings.AlgorithmVersion).Name)
             .Text((0x0018, 0x1020), LO, input.Findings.AlgorithmVersion)
             .Text((0x0008, 0x0064), CS, "WSD")
@@ -92,18 +94,30 @@ public static class PacsResultFiles
     public const string ReportFileName = "report-sr.dcm";
     public const string OverviewFileName = "overview-sc.dcm";
 
-    /// <summary>Writes <see cref="ReportFileName"/> and <see cref="OverviewFileName"/> into <paramref name="directory"/>; returns their paths.</summary>
+    /// <summary>The revised SR's file name: <c>report-sr-r1.dcm</c> for revision 1; <see cref="ReportFileName"/> for 0, the analysis' own.</summary>
+    public static string ReportName(int revision) => Revised(ReportFileName, revision);
+
+    public static string OverviewName(int revision) => Revised(OverviewFileName, revision);
+
+    /// <summary>
+    /// Writes the SR and the overview into <paramref name="directory"/> (<see cref="ReportFileName"/> and
+    /// <see cref="OverviewFileName"/>, or a revision's <see cref="ReportName"/> and <see cref="OverviewName"/>); returns their paths.
+    /// </summary>
     /// <exception cref="DicomWriteException">GDCM could not write a file.</exception>
     public static IReadOnlyList<string> Write(PacsResultInput input, RgbPicture overview, string directory)
     {
+        ArgumentNullException.ThrowIfNull(input);
         ArgumentException.ThrowIfNullOrEmpty(directory);
         Directory.CreateDirectory(directory);
-        var report = Path.Combine(directory, ReportFileName);
-        var capture = Path.Combine(directory, OverviewFileName);
+        var report = Path.Combine(directory, ReportName(input.Revision?.Number ?? 0));
+        var capture = Path.Combine(directory, OverviewName(input.Revision?.Number ?? 0));
         MeasurementReportWriter.Write(input, report);
         SecondaryCaptureWriter.Write(input, overview, capture);
         return [report, capture];
     }
+
+    private static string Revised(string name, int revision) =>
+        revision <= 0 ? name : string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{Path.GetFileNameWithoutExtension(name)}-r{revision}{Path.GetExtension(name)}");
 
     /// <summary>
     /// The input for <paramref name="findings"/>: reads each level's ROI mid-slice from the file ingest loaded it from.

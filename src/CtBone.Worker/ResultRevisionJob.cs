@@ -1,0 +1,109 @@
+using System.ComponentModel;
+using CtBone.Store;
+using Hangfire;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace CtBone.Worker;
+
+/// <summary>
+/// After a review: writes the revised SR and overview (<c>ctbone revise</c>, in a child process like <c>ctbone analyze</c>,
+/// since GDCM may abort a process) from what the analysis stored for it and the corrected findings, stores them as the
+/// next revision and enqueues their delivery to where the analysis' own objects went. Arguments are the analysis id and
+/// the revision number; running it again for a stored revision changes nothing.
+/// </summary>
+public sealed partial class ResultRevisionJob(
+    AnalysisStore store,
+    ResultDeliveries deliveries,
+    AnalysisProcess process,
+    IBackgroundJobClient jobs,
+    IOptions<DeliveryOptions> options,
+    IOptions<ServiceOptions> service,
+    ILogger<ResultRevisionJob> logger)
+{
+    [Queue(ResultDeliveryJob.Queue)]
+    [DisplayName("revise {0} ({1})")]
+    [AutomaticRetry(Attempts = 3, DelaysInSeconds = [30, 120, 600])]
+    public async Task RunAsync(string analysisId, int revision, CancellationToken cancellationToken)
+    {
+        var record = await store.GetAsync(analysisId, cancellationToken).ConfigureAwait(false);
+        if (record is not { IsReviewed: true, CorrectedFindingsJson: { } corrected, ReviewedBy: { } reviewer, ReviewedAt: { } reviewedAt })
+        {
+            return;
+        }
+
+        if ((await deliveries.AllAsync(analysisId, cancellationToken).ConfigureAwait(false)).Any(d => d.Revision == revision))
+        {
+            return;
+        }
+
+        var sources = await deliveries.RevisionSourcesAsync(analysisId, cancellationToken).ConfigureAwait(false);
+        if (sources.Count == 0)
+        {
+            // Results stored before revisions existed, or an analysis that made no DICOM objects: nothing to revise from.
+            LogNoSources(logger, analysisId);
+            return;
+        }
+
+        var folder = Path.Combine(service.Value.ScratchDirectory, "revision-" + analysisId + "-" + Guid.NewGuid().ToString("N")[..8]);
+        try
+        {
+            var sourceFolder = Path.Combine(folder, AnalysisProcess.RevisionSourcesFolder);
+            var output = Path.Combine(folder, "out");
+            Directory.CreateDirectory(sourceFolder);
+            foreach (var source in sources)
+            {
+                await File.WriteAllBytesAsync(Path.Combine(sourceFolder, Path.GetFileName(source.Name)), source.Content, cancellationToken).ConfigureAwait(false);
+            }
+
+            var findings = Path.Combine(folder, "corrected-findings.json");
+            await File.WriteAllTextAsync(findings, corrected, cancellationToken).ConfigureAwait(false);
+            var problem = await process.ReviseAsync(
+                new RevisionRequest(sourceFolder, findings, revision, reviewer, reviewedAt, options.Value.VerifyingOrganization, output), cancellationToken).ConfigureAwait(false);
+            if (problem is not null)
+            {
+                // A deterministic failure of the writer: retrying would fail the same way. The reviewed result stands in CtBone.
+                LogFailed(logger, analysisId, revision, problem);
+                return;
+            }
+
+            var objects = new List<ResultObject>();
+            foreach (var file in Directory.GetFiles(output, "*.dcm").Order(StringComparer.Ordinal))
+            {
+                objects.Add(new ResultObject(Path.GetFileName(file), await File.ReadAllBytesAsync(file, cancellationToken).ConfigureAwait(false)));
+            }
+
+            if (await deliveries.SaveRevisionAsync(analysisId, revision, objects, cancellationToken).ConfigureAwait(false))
+            {
+                ResultDeliveryJob.Enqueue(jobs, analysisId);
+            }
+
+            LogWritten(logger, analysisId, revision, objects.Count);
+        }
+        finally
+        {
+            try
+            {
+                Directory.Delete(folder, recursive: true);
+            }
+            catch (IOException)
+            {
+            }
+        }
+    }
+
+    public static void Enqueue(IBackgroundJobClient jobs, string analysisId, int revision)
+    {
+        ArgumentNullException.ThrowIfNull(jobs);
+        jobs.Enqueue<ResultRevisionJob>(job => job.RunAsync(analysisId, revision, CancellationToken.None));
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "analysis {AnalysisId}: revision {Revision} of the results for PACS written ({Count} DICOM objects)")]
+    private static partial void LogWritten(ILogger logger, string analysisId, int revision, int count);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "analysis {AnalysisId}: revision {Revision} of the results for PACS not written: {Reason}")]
+    private static partial void LogFailed(ILogger logger, string analysisId, int revision, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "analysis {AnalysisId}: reviewed, but no revision sources are stored; PACS keeps the analysis' own results")]
+    private static partial void LogNoSources(ILogger logger, string analysisId);
+}
