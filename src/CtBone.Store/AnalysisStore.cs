@@ -462,8 +462,15 @@ public sealed class AnalysisStore(FindingsDatabase database, TimeProvider clock)
             // Two statements, not one with count(*) over (): the window reads every matching row before the limit applies
             // (19 against 150+ requests/s at 10,000 analyses, bench/README.md), while the count walks an index only and
             // the page reads the table for its rows. Sent together: on PostgreSQL each statement alone waits for the network.
+            // The page's ids first, from the indexes alone, then those rows: PostgreSQL otherwise reads every row the offset
+            // skips from the table (a page 50 deep: 16 against 3 ms at 10,000 analyses).
             var results = await connection.QueryMultipleAsync(
-                $"select count(*) from analyses{filter}; select {ListColumns} from analyses{filter} order by created_at desc, id desc limit @limit offset @offset",
+                $"""
+                select count(*) from analyses{filter};
+                select {ListColumns} from analyses
+                where id in (select id from analyses{filter} order by created_at desc, id desc limit @limit offset @offset)
+                order by created_at desc, id desc
+                """,
                 parameters).ConfigureAwait(false);
             await using (results.ConfigureAwait(false))
             {
