@@ -2,15 +2,17 @@ using CtBone.Store;
 using CtBone.TestSupport;
 using CtBone.Worker;
 using Hangfire;
-using Hangfire.InMemory;
+using Hangfire.Common;
+using Hangfire.States;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 
 namespace CtBone.Service.Tests;
 
 /// <summary>
-/// The inbox and the held-files area on a real SQLite store and a real (in-memory) Hangfire queue: when a drop counts as
-/// quiet, and what happens to a study a stopped process left under studies/ without a record.
+/// The inbox and the held-files area on a real SQLite store: when a drop counts as quiet, and what happens to a study a
+/// stopped process left under studies/ without a record. Jobs are recorded, not run: Hangfire's in-memory storage takes
+/// its logger from a process-wide provider that other tests' hosts set and dispose.
 /// </summary>
 public sealed class HeldStudiesTests : IDisposable
 {
@@ -18,7 +20,7 @@ public sealed class HeldStudiesTests : IDisposable
 
     private readonly TempFolder _data = new("ctbone-held");
     private readonly ManualClock _clock = new(DateTimeOffset.UtcNow);
-    private readonly InMemoryStorage _queue = new();
+    private readonly EnqueuedJobs _queue = new();
     private readonly AnalysisStore _store;
     private readonly HeldStudies _held;
     private readonly InboxWatcher _watcher;
@@ -29,7 +31,7 @@ public sealed class HeldStudiesTests : IDisposable
         var database = FindingsDatabase.Sqlite(service.Value.DatabasePath);
         database.MigrateAsync().GetAwaiter().GetResult();
         _store = new AnalysisStore(database, _clock);
-        _held = new HeldStudies(new StudyIntake(_store, new BackgroundJobClient(_queue)), _store, service);
+        _held = new HeldStudies(new StudyIntake(_store, _queue), _store, service);
         _watcher = new InboxWatcher(_held, Options.Create(new InboxOptions { Path = Inbox, QuietSeconds = QuietSeconds }), _clock, NullLogger<InboxWatcher>.Instance);
         Directory.CreateDirectory(Inbox);
     }
@@ -59,7 +61,7 @@ public sealed class HeldStudiesTests : IDisposable
         var taken = Assert.Single((await _store.ListAsync(new AnalysisQuery())).Items);
         Assert.Equal((3, "inbox:study"), (taken.InstanceCount, taken.SourceRef));
         Assert.False(Directory.Exists(drop));
-        Assert.Equal(1, _queue.GetMonitoringApi().EnqueuedCount(StudyAnalysisJob.Queue));
+        Assert.Equal([taken.Id], _queue.AnalysisIds);
     }
 
     [Fact]
@@ -97,7 +99,7 @@ public sealed class HeldStudiesTests : IDisposable
         Assert.True(Directory.Exists(orphan));
         Assert.Equal(2, (await _store.ListAsync(new AnalysisQuery())).Total);
         Assert.Equal(AnalysisState.Queued, (await _store.GetAsync(recorded.Id))!.State);
-        Assert.Equal(2, _queue.GetMonitoringApi().EnqueuedCount(StudyAnalysisJob.Queue));
+        Assert.Equal([recorded.Id, filed.Id], _queue.AnalysisIds);
     }
 
     [Fact]
@@ -115,11 +117,7 @@ public sealed class HeldStudiesTests : IDisposable
         Assert.True(Directory.Exists(Path.Combine(_data.Path, "processed", $"{orphanId}-duplicate-of-{recorded.Id}")));
     }
 
-    public void Dispose()
-    {
-        _queue.Dispose();
-        _data.Dispose();
-    }
+    public void Dispose() => _data.Dispose();
 
     private static void Write(string folder, string name, DateTime modifiedUtc, string? content = null)
     {
@@ -127,5 +125,26 @@ public sealed class HeldStudiesTests : IDisposable
         var path = Path.Combine(folder, name);
         File.WriteAllText(path, content ?? name);
         File.SetLastWriteTimeUtc(path, modifiedUtc);
+    }
+
+    /// <summary>The jobs enqueued, in order: each must be <see cref="StudyAnalysisJob.RunAsync"/> of an analysis id.</summary>
+    private sealed class EnqueuedJobs : IBackgroundJobClient
+    {
+        private readonly List<Job> _jobs = [];
+
+        public IReadOnlyList<string> AnalysisIds => [.. _jobs.Select(j =>
+        {
+            Assert.Equal((typeof(StudyAnalysisJob), nameof(StudyAnalysisJob.RunAsync)), (j.Type, j.Method.Name));
+            return (string)j.Args[0];
+        })];
+
+        public string Create(Job job, IState state)
+        {
+            Assert.IsType<EnqueuedState>(state);
+            _jobs.Add(job);
+            return _jobs.Count.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        public bool ChangeState(string jobId, IState state, string expectedState) => false;
     }
 }
