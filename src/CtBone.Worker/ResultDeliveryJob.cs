@@ -122,7 +122,7 @@ public sealed partial class ResultDeliveryJob(
             return;
         }
 
-        var final = transient ? $"gave up after {attempt} attempts: {reason}" : reason;
+        var final = transient ? StudyAnalysisJob.GaveUp(attempt, reason) : reason;
         await deliveries.RecordAttemptAsync(analysisId, revision, DeliveryState.Failed, null, final, null, cancellationToken).ConfigureAwait(false);
         LogFailed(logger, analysisId, revision, attempt);
     }

@@ -64,7 +64,7 @@ public sealed partial class StudyAnalysisJob(
         }
         catch (StudyTransferException e)
         {
-            var reason = e.IsTransient ? $"gave up after {record.Attempts} attempts: {e.Message}" : e.Message;
+            var reason = e.IsTransient ? GaveUp(record.Attempts, e.Message) : e.Message;
             await RecordFailureAsync(analysisId, reason, e.IsTransient ? AnalysisStatus.Failed : AnalysisStatus.Rejected).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (lost.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
@@ -127,6 +127,10 @@ public sealed partial class StudyAnalysisJob(
         {
         }
     }
+
+    /// <summary>The recorded reason once transient faults used up every attempt.</summary>
+    internal static string GaveUp(int attempts, string lastFault) =>
+        string.Create(System.Globalization.CultureInfo.InvariantCulture, $"gave up after {attempts} {(attempts == 1 ? "attempt" : "attempts")}: {lastFault}");
 
     [LoggerMessage(Level = LogLevel.Information, Message = "analysis {AnalysisId}: not claimed (finished, or another worker holds it)")]
     private static partial void LogNotClaimed(ILogger logger, string analysisId);

@@ -24,7 +24,7 @@ public sealed class DeliveryTests(WebSite site)
         await Assertions.Expect(row).ToHaveCountAsync(1);
         await Assertions.Expect(row.Locator(".delivery-state")).ToHaveTextAsync("Failed");
         await Assertions.Expect(row).ToContainTextAsync("http://127.0.0.1:9/dicom-web/");
-        await Assertions.Expect(row).ToContainTextAsync("gave up after 1 attempts");
+        await Assertions.Expect(row).ToContainTextAsync("gave up after 1 attempt: ");
         await Assertions.Expect(page.GetByRole(AriaRole.Button, new() { Name = "Send to PACS again" })).ToHaveCountAsync(0);
         Assert.Equal(0, await page.Locator("form[action$='/delivery/retry']").CountAsync());
         await page.Locator("#delivery").ScreenshotAsync(new() { Path = WebSite.Screenshot("delivery-viewer.png") });
