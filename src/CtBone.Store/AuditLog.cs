@@ -33,15 +33,22 @@ public sealed record AuditEntry
 /// are therefore committed in groups by one writer: a caller still waits until its own row is committed, but the rows of
 /// concurrent requests share one transaction.
 /// </remarks>
-public sealed class AuditLog(FindingsDatabase database) : IAsyncDisposable
+public sealed class AuditLog : IAsyncDisposable
 {
     private const int MaxGroup = 256;
+
+    private readonly FindingsDatabase _database;
 
     private readonly Channel<(AuditEntry Entry, TaskCompletionSource Committed)> _queue =
         Channel.CreateUnbounded<(AuditEntry, TaskCompletionSource)>(new UnboundedChannelOptions { SingleReader = true });
 
-    private readonly Lock _start = new();
-    private Task? _writer;
+    private readonly Task _writer;
+
+    public AuditLog(FindingsDatabase database)
+    {
+        _database = database;
+        _writer = Task.Run(WriteGroupsAsync);
+    }
 
     /// <summary>Completes once the entry is committed; fails with the database's error if its group could not be.</summary>
     public Task WriteAsync(AuditEntry entry, CancellationToken cancellationToken = default)
@@ -49,12 +56,6 @@ public sealed class AuditLog(FindingsDatabase database) : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(entry);
         var committed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         ObjectDisposedException.ThrowIf(!_queue.Writer.TryWrite((entry, committed)), this);
-
-        lock (_start)
-        {
-            _writer ??= Task.Run(WriteGroupsAsync, CancellationToken.None);
-        }
-
         return committed.Task.WaitAsync(cancellationToken);
     }
 
@@ -62,16 +63,7 @@ public sealed class AuditLog(FindingsDatabase database) : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         _queue.Writer.TryComplete();
-        Task? writer;
-        lock (_start)
-        {
-            writer = _writer;
-        }
-
-        if (writer is not null)
-        {
-            await writer.ConfigureAwait(false);
-        }
+        await _writer.ConfigureAwait(false);
     }
 
     private async Task WriteGroupsAsync()
@@ -106,7 +98,7 @@ public sealed class AuditLog(FindingsDatabase database) : IAsyncDisposable
 
     private async Task InsertAsync(List<(AuditEntry Entry, TaskCompletionSource Committed)> group)
     {
-        var connection = await database.OpenAsync().ConfigureAwait(false);
+        var connection = await _database.OpenAsync().ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
             var transaction = await connection.BeginTransactionAsync().ConfigureAwait(false);
@@ -124,7 +116,7 @@ public sealed class AuditLog(FindingsDatabase database) : IAsyncDisposable
     /// <summary>The newest entries first, optionally only those about one resource.</summary>
     public async Task<IReadOnlyList<AuditEntry>> ReadAsync(string? resource, int limit, CancellationToken cancellationToken = default)
     {
-        var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
             var rows = await connection.QueryAsync<(string At, string Actor, string Role, string Action, string? Resource, string? Detail, string? RemoteAddress)>(

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using CtBone.Core.Phantoms;
 using CtBone.Core.Spine;
+using CtBone.TestSupport;
 
 namespace CtBone.Cli.Tests;
 
@@ -27,7 +28,7 @@ public sealed class AnalyzeCommandTests
     [InlineData("partial-t12-l3")]
     public async Task Analyze_WhenBundledStudy_JsonOnStdoutMatchesItsTruth(string study)
     {
-        var folder = CtBoneProcess.TestDicoms(study);
+        var folder = RepositoryFolder.TestDicoms(study);
         var truth = PhantomTruth.FromJson(await File.ReadAllTextAsync(Path.Combine(folder, "truth.json")));
 
         var (exit, stdout, _) = await CtBoneProcess.RunAsync("analyze", folder, "--format", "json");
@@ -75,8 +76,8 @@ public sealed class AnalyzeCommandTests
     [Fact]
     public async Task Analyze_WhenScrewsAndFracture_ThoseLevelsExcludedWithReasons()
     {
-        var screws = CtBoneProcess.Json((await CtBoneProcess.RunAsync("analyze", CtBoneProcess.TestDicoms("screws-l4-l5"), "--format", "json")).Stdout);
-        var fracture = CtBoneProcess.Json((await CtBoneProcess.RunAsync("analyze", CtBoneProcess.TestDicoms("fracture-l1"), "--format", "json")).Stdout);
+        var screws = CtBoneProcess.Json((await CtBoneProcess.RunAsync("analyze", RepositoryFolder.TestDicoms("screws-l4-l5"), "--format", "json")).Stdout);
+        var fracture = CtBoneProcess.Json((await CtBoneProcess.RunAsync("analyze", RepositoryFolder.TestDicoms("fracture-l1"), "--format", "json")).Stdout);
 
         foreach (var name in s_screwLevels)
         {
@@ -94,7 +95,7 @@ public sealed class AnalyzeCommandTests
     [Fact]
     public async Task Analyze_WhenPortalVenousWithoutAge_PhaseDetectedAndAgeLeftMissing()
     {
-        var (_, stdout, _) = await CtBoneProcess.RunAsync("analyze", CtBoneProcess.TestDicoms("partial-t12-l3"), "--format", "json");
+        var (_, stdout, _) = await CtBoneProcess.RunAsync("analyze", RepositoryFolder.TestDicoms("partial-t12-l3"), "--format", "json");
 
         var acquisition = CtBoneProcess.Json(stdout).GetProperty("acquisition");
         Assert.Equal("portalVenous", acquisition.GetProperty("contrastPhase").GetString());
@@ -129,7 +130,7 @@ public sealed class AnalyzeCommandTests
         var images = Directory.CreateTempSubdirectory("ctbone-images-").FullName;
         try
         {
-            var (exit, stdout, _) = await CtBoneProcess.RunAsync("analyze", CtBoneProcess.TestDicoms("standard"), "--format", "json", "--images", images);
+            var (exit, stdout, _) = await CtBoneProcess.RunAsync("analyze", RepositoryFolder.TestDicoms("standard"), "--format", "json", "--images", images);
 
             Assert.Equal(0, exit);
             var levels = CtBoneProcess.Json(stdout).GetProperty("vertebrae").EnumerateArray().Select(v => v.GetProperty("level").GetString()).ToList();
@@ -155,12 +156,12 @@ public sealed class AnalyzeCommandTests
         var policy = Path.GetTempFileName();
         try
         {
-            var defaults = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(CtBoneProcess.RepositoryRoot, "src/CtBone.Core/Screening/default-policy.json")));
+            var defaults = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(RepositoryFolder.Root, "src/CtBone.Core/Screening/default-policy.json")));
             var edited = JsonSerializer.Serialize(defaults.RootElement).Replace("\"hu\":160", "\"hu\":200", StringComparison.Ordinal);
             Assert.Contains("\"hu\":200", edited, StringComparison.Ordinal);
             await File.WriteAllTextAsync(policy, edited);
 
-            var (exit, stdout, _) = await CtBoneProcess.RunAsync("analyze", CtBoneProcess.TestDicoms("standard"), "--format", "json", "--policy", policy);
+            var (exit, stdout, _) = await CtBoneProcess.RunAsync("analyze", RepositoryFolder.TestDicoms("standard"), "--format", "json", "--policy", policy);
 
             Assert.Equal(0, exit);
             var screening = CtBoneProcess.Json(stdout).GetProperty("screening");
@@ -185,7 +186,7 @@ public sealed class AnalyzeCommandTests
                   "slopeMgPerCm3PerHu": 0.5, "interceptMgPerCm3": 10, "description": "test line", "date": "2026-11-30" } ] }
                 """);
 
-            var (exit, stdout, _) = await CtBoneProcess.RunAsync("analyze", CtBoneProcess.TestDicoms("standard"), "--format", "json", "--calibrations", registry);
+            var (exit, stdout, _) = await CtBoneProcess.RunAsync("analyze", RepositoryFolder.TestDicoms("standard"), "--format", "json", "--calibrations", registry);
 
             Assert.Equal(0, exit);
             var json = CtBoneProcess.Json(stdout);
@@ -207,7 +208,7 @@ public sealed class AnalyzeCommandTests
         {
             await File.WriteAllTextAsync(policy, "{ \"normalAboveHu\": { \"hu\": 50, \"source\": \"x\" } }");
 
-            var (exit, stdout, stderr) = await CtBoneProcess.RunAsync("analyze", CtBoneProcess.TestDicoms("standard"), "--format", "json", "--policy", policy);
+            var (exit, stdout, stderr) = await CtBoneProcess.RunAsync("analyze", RepositoryFolder.TestDicoms("standard"), "--format", "json", "--policy", policy);
 
             Assert.Equal(64, exit);
             Assert.Empty(stdout.Trim());
@@ -222,7 +223,7 @@ public sealed class AnalyzeCommandTests
     [Fact]
     public async Task Analyze_WhenTableFormat_ShowsEveryLevelAndTheScreening()
     {
-        var (exit, stdout, _) = await CtBoneProcess.RunAsync("analyze", CtBoneProcess.TestDicoms("fracture-l1"));
+        var (exit, stdout, _) = await CtBoneProcess.RunAsync("analyze", RepositoryFolder.TestDicoms("fracture-l1"));
 
         Assert.Equal(0, exit);
         Assert.Contains("screening   osteoporosis (severe)", stdout, StringComparison.Ordinal);
@@ -233,7 +234,7 @@ public sealed class AnalyzeCommandTests
     [Fact]
     public async Task Analyze_WhenJson_StudyIdentityIsTheHeaderOfTheChosenSeriesAndTheTableLeavesItOut()
     {
-        var folder = CtBoneProcess.TestDicoms("standard");
+        var folder = RepositoryFolder.TestDicoms("standard");
         var truth = PhantomTruth.FromJson(await File.ReadAllTextAsync(Path.Combine(folder, "truth.json")));
         var oneFile = Directory.GetFiles(Path.Combine(folder, truth.Series.Single(s => s.IsPrimary).Folder!))[0];
         var start = new System.Diagnostics.ProcessStartInfo("dcmdump") { RedirectStandardOutput = true };

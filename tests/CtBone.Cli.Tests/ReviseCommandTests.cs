@@ -1,3 +1,5 @@
+using CtBone.TestSupport;
+
 namespace CtBone.Cli.Tests;
 
 /// <summary><c>ctbone revise</c> on what <c>ctbone analyze --results</c> stored, with the study's files out of reach.</summary>
@@ -14,9 +16,9 @@ public sealed class ReviseCommandTests
         {
             // The study is copied, analysed, then deleted: the revision must not need it.
             var study = Path.Combine(work, "study");
-            foreach (var file in Directory.GetFiles(CtBoneProcess.TestDicoms("standard"), "*", SearchOption.AllDirectories))
+            foreach (var file in Directory.GetFiles(RepositoryFolder.TestDicoms("standard"), "*", SearchOption.AllDirectories))
             {
-                var to = Path.Combine(study, Path.GetRelativePath(CtBoneProcess.TestDicoms("standard"), file));
+                var to = Path.Combine(study, Path.GetRelativePath(RepositoryFolder.TestDicoms("standard"), file));
                 Directory.CreateDirectory(Path.GetDirectoryName(to)!);
                 File.Copy(file, to);
             }

@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using System.Text;
 
+using CtBone.TestSupport;
+
 namespace CtBone.Service.Tests;
 
 /// <summary>A long-running ctbone process (serve, api, worker) whose output is kept, to read and to check for PHI.</summary>
@@ -36,7 +38,7 @@ internal sealed class CtBoneProcess : IDisposable
     /// <summary>Starts ctbone with the arguments and extra environment; its lines go to <paramref name="log"/> (kept across restarts) or a log of its own.</summary>
     public static CtBoneProcess Start(IEnumerable<string> args, IReadOnlyDictionary<string, string> environment, StringBuilder? log = null)
     {
-        var start = Command([.. args]);
+        var start = CtBoneCommand.Start([.. args]);
         foreach (var (key, value) in environment)
         {
             start.Environment[key] = value;
@@ -49,24 +51,6 @@ internal sealed class CtBoneProcess : IDisposable
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         return started;
-    }
-
-    /// <summary>The ctbone.dll built beside the tests, through the dotnet host that runs them.</summary>
-    public static ProcessStartInfo Command(params string[] args)
-    {
-        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "ctbone.dll"));
-        foreach (var arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        return start;
     }
 
     /// <summary>SIGKILL, as a crash or the OOM killer would: no shutdown code runs.</summary>

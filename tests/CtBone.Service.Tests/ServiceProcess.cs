@@ -5,6 +5,7 @@ using System.Net.Http.Json;
 using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
+using CtBone.TestSupport;
 
 namespace CtBone.Service.Tests;
 
@@ -132,7 +133,7 @@ internal sealed class ServiceProcess : IAsyncDisposable
     /// <summary>Runs ctbone once with the given arguments, to completion: exit code and both outputs.</summary>
     public static async Task<(int ExitCode, string Output)> RunOnceAsync(Dictionary<string, string> environment, params string[] args)
     {
-        var start = CtBoneProcess.Command(args);
+        var start = CtBoneCommand.Start(args);
         foreach (var (key, value) in environment)
         {
             start.Environment[key] = value;

@@ -275,23 +275,17 @@ public sealed class StoreTests(PostgresFixture postgres) : IDisposable
         var store = new AnalysisStore(database, _clock);
         var deliveries = new ResultDeliveries(database, _clock);
         var id = (await RunAsync(store, "delivered", 40, Completed("1.2.840.99.5", ScreeningCategory.Normal), [])).Id;
-        var connection = await database.OpenAsync();
-        await using (connection)
-        {
-            // The tables as the first release of deliveries made them: one delivery per analysis, objects without a revision.
-            using var command = connection.CreateCommand();
-            command.CommandText = $"""
-                drop table deliveries;
-                create table deliveries (analysis_id text primary key, state text not null, target_kind text not null, target text, reason text,
-                    attempts integer not null default 0, updated_at text not null, next_attempt_at text, sent_at text);
-                create index deliveries_by_state on deliveries (state);
-                alter table result_objects drop column revision;
-                insert into result_objects (analysis_id, name, content) values ('{id}', 'report-sr.dcm', {(kind == "sqlite" ? "x'0102'" : "'\\x0102'::bytea")});
-                insert into deliveries (analysis_id, state, target_kind, target, reason, attempts, updated_at)
-                    values ('{id}', 'failed', 'configured', 'http://pacs.example/dicom-web/', 'gave up after 8 attempts', 8, '2026-03-01T08:00:00.0000000Z');
-                """;
-            await command.ExecuteNonQueryAsync();
-        }
+        // The tables as the first release of deliveries made them: one delivery per analysis, objects without a revision.
+        await ExecuteAsync(database, $"""
+            drop table deliveries;
+            create table deliveries (analysis_id text primary key, state text not null, target_kind text not null, target text, reason text,
+                attempts integer not null default 0, updated_at text not null, next_attempt_at text, sent_at text);
+            create index deliveries_by_state on deliveries (state);
+            alter table result_objects drop column revision;
+            insert into result_objects (analysis_id, name, content) values ('{id}', 'report-sr.dcm', {(kind == "sqlite" ? "x'0102'" : "'\\x0102'::bytea")});
+            insert into deliveries (analysis_id, state, target_kind, target, reason, attempts, updated_at)
+                values ('{id}', 'failed', 'configured', 'http://pacs.example/dicom-web/', 'gave up after 8 attempts', 8, '2026-03-01T08:00:00.0000000Z');
+            """);
 
         await database.MigrateAsync();
         await database.MigrateAsync();
