@@ -109,12 +109,6 @@ public sealed class AnalysisStore(FindingsDatabase database, TimeProvider clock)
 {
     public const int MaxPageSize = 200;
 
-    private const string ListColumns = """
-        id, study_instance_uid, series_instance_uid, algorithm_version, source_kind, source_ref, instance_count, state, reason,
-        is_current, superseded_by, attempts, lease_owner, lease_until, created_at, started_at, finished_at, patient_id,
-        patient_name, accession_number, study_date, category, severity, flagged, level_used, screening_hu, scanner, reviewed_at, reviewed_by
-        """;
-
     /// <summary>Whole records: the row with its documents, which live apart so that list rows stay small.</summary>
     private const string RecordSelect = """
         select a.*, d.findings_json, d.corrected_findings_json, d.review_json
@@ -374,109 +368,19 @@ public sealed class AnalysisStore(FindingsDatabase database, TimeProvider clock)
 
     public async Task<AnalysisPage> ListAsync(AnalysisQuery query, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(query);
-        var page = Math.Max(1, query.Page);
-        var size = Math.Clamp(query.PageSize, 1, MaxPageSize);
-        var where = new List<string>();
-        var parameters = new DynamicParameters();
-        if (query.CurrentOnly)
-        {
-            where.Add("(is_current = 1 or state <> 'completed')");
-        }
-
-        if (query.Flagged is { } flagged)
-        {
-            where.Add("flagged = @flagged");
-            parameters.Add("flagged", flagged ? 1 : 0);
-        }
-
-        if (query.Category is { } category)
-        {
-            where.Add("category = @category");
-            parameters.Add("category", Text(category));
-        }
-
-        if (query.State is { } state)
-        {
-            where.Add("state = @state");
-            parameters.Add("state", Text(state));
-        }
-
-        if (query.From is { } from)
-        {
-            where.Add("study_date >= @from");
-            parameters.Add("from", StoreTime.Text(from));
-        }
-
-        if (query.To is { } to)
-        {
-            where.Add("study_date <= @to");
-            parameters.Add("to", StoreTime.Text(to));
-        }
-
-        if (!string.IsNullOrWhiteSpace(query.Patient))
-        {
-            // Folded by .NET on both sides: SQLite's lower() knows only ASCII, so "müller" would miss "MÜLLER" there.
-            // The name part is matched literally: '%' and '_' in it are escaped, not wildcards.
-            where.Add("(patient_id = @patient or patient_name_folded like @patientName escape '\\')");
-            parameters.Add("patient", query.Patient.Trim());
-            parameters.Add("patientName", "%" + LikeLiteral(query.Patient.Trim().ToLowerInvariant()) + "%");
-        }
-
-        if (!string.IsNullOrWhiteSpace(query.Accession))
-        {
-            where.Add("accession_number = @accession");
-            parameters.Add("accession", query.Accession.Trim());
-        }
-
-        if (!string.IsNullOrWhiteSpace(query.Severity))
-        {
-            where.Add("severity = @severity");
-            parameters.Add("severity", query.Severity.Trim());
-        }
-
-        if (!string.IsNullOrWhiteSpace(query.Scanner))
-        {
-            where.Add("scanner = @scanner");
-            parameters.Add("scanner", query.Scanner.Trim());
-        }
-
-        if (query.Reviewed is { } reviewed)
-        {
-            where.Add(reviewed ? "reviewed_at is not null" : "reviewed_at is null");
-        }
-
-        if (!string.IsNullOrWhiteSpace(query.Search))
-        {
-            where.Add("(patient_id = @search or accession_number = @search or patient_name_folded like @searchName escape '\\')");
-            parameters.Add("search", query.Search.Trim());
-            parameters.Add("searchName", "%" + LikeLiteral(query.Search.Trim().ToLowerInvariant()) + "%");
-        }
-
-        var filter = where.Count == 0 ? string.Empty : " where " + string.Join(" and ", where);
-        parameters.Add("limit", size);
-        parameters.Add("offset", (page - 1) * size);
+        var statement = ListStatement.For(query);
         var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
             // Two statements, not one with count(*) over (): the window reads every matching row before the limit applies
             // (19 against 150+ requests/s at 10,000 analyses, bench/README.md), while the count walks an index only and
             // the page reads the table for its rows. Sent together: on PostgreSQL each statement alone waits for the network.
-            // The page's ids first, from the indexes alone, then those rows: PostgreSQL otherwise reads every row the offset
-            // skips from the table (a page 50 deep: 16 against 3 ms at 10,000 analyses).
-            var results = await connection.QueryMultipleAsync(
-                $"""
-                select count(*) from analyses{filter};
-                select {ListColumns} from analyses
-                where id in (select id from analyses{filter} order by created_at desc, id desc limit @limit offset @offset)
-                order by created_at desc, id desc
-                """,
-                parameters).ConfigureAwait(false);
+            var results = await connection.QueryMultipleAsync(statement.Count + ";\n" + statement.Page, statement.Parameters).ConfigureAwait(false);
             await using (results.ConfigureAwait(false))
             {
                 var total = await results.ReadSingleAsync<long>().ConfigureAwait(false);
                 var rows = await results.ReadAsync<Row>().ConfigureAwait(false);
-                return new AnalysisPage([.. rows.Select(r => r.ToRecord())], (int)total, page, size);
+                return new AnalysisPage([.. rows.Select(r => r.ToRecord())], (int)total, statement.PageNumber, statement.PageSize);
             }
         }
     }
@@ -584,11 +488,6 @@ public sealed class AnalysisStore(FindingsDatabase database, TimeProvider clock)
 
     private static long SeriesLockKey(string series, string version) =>
         BinaryPrimitives.ReadInt64LittleEndian(SHA256.HashData(Encoding.UTF8.GetBytes(series + "|" + version)));
-
-    private static string LikeLiteral(string text) => text
-        .Replace("\\", "\\\\", StringComparison.Ordinal)
-        .Replace("%", "\\%", StringComparison.Ordinal)
-        .Replace("_", "\\_", StringComparison.Ordinal);
 
     public static string Text(AnalysisState state) => state.ToString().ToLowerInvariant();
 

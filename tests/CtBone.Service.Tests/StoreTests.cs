@@ -4,6 +4,7 @@ using CtBone.Core.Analysis;
 using CtBone.Core.Screening;
 using CtBone.Core.Series;
 using CtBone.Store;
+using Dapper;
 
 namespace CtBone.Service.Tests;
 
@@ -241,6 +242,41 @@ public sealed class StoreTests(PostgresFixture postgres) : IDisposable
 
     [Theory]
     [MemberData(nameof(Databases))]
+    public async Task ListStatement_ForTheWorklistWithEachFilter_CountsAndPagesFromTheWorklistIndexAlone(string kind)
+    {
+        var database = await postgres.DatabaseAsync(kind, _folder);
+        var store = new AnalysisStore(database, _clock);
+        for (var i = 0; i < 12; i++)
+        {
+            var study = new StudyIdentity { PatientId = "PID" + i, PatientName = "SMITH^GIVEN" + i, AccessionNumber = "ACC" + i, StudyDate = new DateOnly(2022, 1, 1).AddDays(30 * i) };
+            await RunAsync(store, "plan-" + i, 40, Completed("1.2.840.78." + i, i % 2 == 0 ? ScreeningCategory.Osteoporosis : ScreeningCategory.Normal, study), []);
+        }
+
+        var worklist = new AnalysisQuery { Flagged = true };
+        AnalysisQuery[] queries =
+        [
+            worklist,
+            worklist with { Page = 3, PageSize = 2 },
+            worklist with { Category = ScreeningCategory.Osteoporosis },
+            worklist with { From = new DateOnly(2022, 3, 1), To = new DateOnly(2022, 12, 31) },
+            worklist with { Patient = "smith" },
+            worklist with { Search = "ACC4" },
+            worklist with { Severity = "severe", Reviewed = false },
+        ];
+        foreach (var query in queries)
+        {
+            var statement = ListStatement.For(query);
+            foreach (var sql in new[] { statement.Count, statement.Page })
+            {
+                var plan = await PlanAsync(database, sql, statement.Parameters);
+                Assert.True(plan.Contains("analyses_worklist", StringComparison.Ordinal), $"{query}: {sql}\n{plan}");
+                Assert.DoesNotContain(kind == "sqlite" ? "SCAN analyses\n" : "Seq Scan", plan + "\n", StringComparison.Ordinal);
+            }
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Databases))]
     public async Task MigrateAsync_WhenTheTableIsAnOlderLayout_MovesTheDocumentsAddsTheFoldedNameAndRunsAgainHarmlessly(string kind)
     {
         var database = await postgres.DatabaseAsync(kind, _folder);
@@ -254,12 +290,19 @@ public sealed class StoreTests(PostgresFixture postgres) : IDisposable
             update analyses set findings_json = (select findings_json from analysis_documents where analysis_id = analyses.id);
             drop table analysis_documents;
             drop index analyses_list;
-            drop index analyses_flagged;
+            drop index analyses_worklist;
+            create index analyses_flagged on analyses (flagged, created_at, id, is_current, state, category, study_date, patient_id, accession_number);
             alter table analyses drop column patient_name_folded;
             """);
 
         await database.MigrateAsync();
         await database.MigrateAsync();
+
+        var indexes = await QueryAsync(database, kind == "sqlite"
+            ? "select name from sqlite_master where type = 'index' and tbl_name = 'analyses' and name like 'analyses_%'"
+            : "select indexname from pg_indexes where tablename = 'analyses'");
+        Assert.Contains("analyses_worklist", indexes);
+        Assert.DoesNotContain("analyses_flagged", indexes);
 
         Assert.Equal([id], (await store.ListAsync(new AnalysisQuery { Patient = "Family" })).Items.Select(r => r.Id));
         Assert.NotNull(findings);
@@ -383,6 +426,42 @@ public sealed class StoreTests(PostgresFixture postgres) : IDisposable
         Assert.Equal("r301", read[0].Resource);
         Assert.DoesNotContain(read, e => e.Resource == "r300");
     }
+
+    private static async Task<List<string>> QueryAsync(FindingsDatabase database, string sql, DynamicParameters? parameters = null)
+    {
+        var connection = await database.OpenAsync();
+        await using (connection)
+        {
+            using var command = connection.CreateCommand();
+            command.CommandText = sql;
+            foreach (var name in parameters?.ParameterNames ?? [])
+            {
+                var parameter = command.CreateParameter();
+                parameter.ParameterName = name;
+                parameter.Value = ((SqlMapper.IParameterLookup)parameters!)[name] ?? DBNull.Value;
+                command.Parameters.Add(parameter);
+            }
+
+            var lines = new List<string>();
+            using var reader = await command.ExecuteReaderAsync();
+            while (await reader.ReadAsync())
+            {
+                lines.Add(reader.GetString(reader.FieldCount - 1));
+            }
+
+            return lines;
+        }
+    }
+
+    /// <summary>
+    /// How the database would run <paramref name="sql"/>, one line per step. PostgreSQL is told to avoid reading the whole
+    /// table where it can: a test table of a dozen rows is cheaper to scan, so only this shows whether an index can serve.
+    /// </summary>
+    private static async Task<string> PlanAsync(FindingsDatabase database, string sql, DynamicParameters parameters) =>
+        string.Join('\n', await QueryAsync(
+            database,
+            database.Kind == DatabaseKind.Sqlite ? "explain query plan " + sql : "set enable_seqscan = off; explain " + sql,
+            parameters));
 
     private static async Task ExecuteAsync(FindingsDatabase database, string sql)
     {
