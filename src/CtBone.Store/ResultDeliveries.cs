@@ -174,10 +174,34 @@ public sealed class ResultDeliveries(FindingsDatabase database, TimeProvider clo
     /// the reason, when that has none). Storing the same revision again changes nothing: the job that writes it may run twice.
     /// </summary>
     /// <returns>True when the revision is stored and its delivery pending.</returns>
-    public async Task<bool> SaveRevisionAsync(string analysisId, int revision, IReadOnlyList<ResultObject> objects, CancellationToken cancellationToken = default)
+    public Task<bool> SaveRevisionAsync(string analysisId, int revision, IReadOnlyList<ResultObject> objects, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(objects);
+        return StoreRevisionAsync(
+            analysisId,
+            revision,
+            objects,
+            own => own is null || own.TargetKind == "none"
+                ? new DeliveryTarget("none", own?.Reason ?? "the analysis' own objects had no delivery")
+                : new DeliveryTarget(own.TargetKind, own.Target ?? own.TargetKind),
+            cancellationToken);
+    }
+
+    /// <summary>
+    /// Records that a revision was not written, and why: a delivery with nothing to send, so that the study page says
+    /// PACS still holds the earlier objects, and a restart does not look for the revision again. Once only, like
+    /// <see cref="SaveRevisionAsync"/>.
+    /// </summary>
+    public async Task RecordUnwrittenRevisionAsync(string analysisId, int revision, string reason, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(reason);
+        await StoreRevisionAsync(analysisId, revision, [], _ => new DeliveryTarget("none", reason), cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<bool> StoreRevisionAsync(
+        string analysisId, int revision, IReadOnlyList<ResultObject> objects, Func<Row?, DeliveryTarget> targetAfterOwn, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(revision);
-        ArgumentNullException.ThrowIfNull(objects);
         var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
@@ -192,9 +216,7 @@ public sealed class ResultDeliveries(FindingsDatabase database, TimeProvider clo
 
                 var own = await connection.QuerySingleOrDefaultAsync<Row>(
                     "select * from deliveries where analysis_id = @analysisId and revision = 0", new { analysisId }, transaction).ConfigureAwait(false);
-                var target = own is null || own.TargetKind == "none"
-                    ? new DeliveryTarget("none", own?.Reason ?? "the analysis' own objects had no delivery")
-                    : new DeliveryTarget(own.TargetKind, own.Target ?? own.TargetKind);
+                var target = targetAfterOwn(own);
                 await InsertAsync(connection, transaction, analysisId, revision, objects, target).ConfigureAwait(false);
                 await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
                 return target.Kind != "none";

@@ -42,6 +42,12 @@ public sealed partial class ResultRevisionJob(
         {
             // Results stored before revisions existed, or an analysis that made no DICOM objects: nothing to revise from.
             LogNoSources(logger, analysisId);
+            if ((await deliveries.AllAsync(analysisId, cancellationToken).ConfigureAwait(false)).Count > 0)
+            {
+                await deliveries.RecordUnwrittenRevisionAsync(
+                    analysisId, revision, "not written: this analysis was stored without what a revision is written from (before revisions existed); PACS keeps its unreviewed objects", cancellationToken).ConfigureAwait(false);
+            }
+
             return;
         }
 
@@ -62,8 +68,11 @@ public sealed partial class ResultRevisionJob(
                 new RevisionRequest(sourceFolder, findings, revision, reviewer, reviewedAt, options.Value.VerifyingOrganization, output), cancellationToken).ConfigureAwait(false);
             if (problem is not null)
             {
-                // A deterministic failure of the writer: retrying would fail the same way. The reviewed result stands in CtBone.
+                // A deterministic failure of the writer: retrying would fail the same way. The reviewed result stands in
+                // CtBone, and the page says that PACS did not get it; the next review step writes the next revision.
                 LogFailed(logger, analysisId, revision, problem);
+                await deliveries.RecordUnwrittenRevisionAsync(
+                    analysisId, revision, $"not written: {problem}; PACS keeps the objects sent before", cancellationToken).ConfigureAwait(false);
                 return;
             }
 

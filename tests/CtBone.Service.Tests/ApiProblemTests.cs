@@ -132,7 +132,7 @@ public sealed class ApiProblemTests(ApiProblemTests.Fixture fixture) : IClassFix
     public async Task Get_WhenStoredFindingsAreUnreadable_500ProblemWithoutStackTraceOrMessage()
     {
         var id = await StoreSeeding.CompletedAsync(fixture.Service, fixture.IngestKey, StoreSeeding.Completed("PRB-3", "DAMAGED^ROW", "P3", new DateOnly(2024, 1, 1), ScreeningCategory.Normal));
-        await StoreSeeding.ExecuteAsync(fixture.Service, "update analysis_documents set findings_json = '{\"status\": tru' where analysis_id = $id", ("$id", id));
+        Assert.Equal(1, await StoreSeeding.ExecuteAsync(fixture.Service, "update analysis_documents set findings_json = '{\"status\": tru' where analysis_id = $id", ("$id", id)));
         using var viewer = fixture.Client(fixture.ViewerKey);
 
         using var response = await viewer.GetAsync("/api/analyses/" + id);

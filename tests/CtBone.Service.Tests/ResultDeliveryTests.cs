@@ -252,6 +252,35 @@ public sealed class ResultDeliveryTests
         Assert.Equal(2, result.GetProperty("dicomObjects").GetArrayLength());
     }
 
+    [Fact]
+    public async Task Review_WhenNoRevisionCanBeWritten_ItsDeliverySaysWhyAndThatPacsKeepsTheEarlierObjects()
+    {
+        await using var service = await ServiceProcess.StartAsync();
+        var viewer = await service.CreateKeyAsync("viewer", "dr viewer");
+        var reviewer = await service.CreateKeyAsync("reviewer", "dr reviewer");
+        service.Drop(ServiceProcess.TestDicoms("osteoporotic"), "unrevisable");
+        var href = Assert.Single(await service.WaitForFinishedAsync(viewer, 1, s_timeout)).GetProperty("href").GetString()!;
+        await WaitForDeliveryAsync(service, viewer, href, "none");
+        using var asReviewer = service.Client(reviewer);
+
+        // What the revision's overview is drawn on is damaged, so ctbone revise fails.
+        Assert.Equal(1, await StoreSeeding.ExecuteAsync(service, "update revision_sources set content = x'00' where name = 'overview-reformat.png'"));
+        (await asReviewer.PostAsJsonAsync(href + "/review", new { shiftLabels = "down" })).EnsureSuccessStatusCode();
+        var failed = (await WaitForDeliveryAsync(service, viewer, href, "none", revision: 1)).GetProperty("deliveries")[1].GetProperty("reason").GetString()!;
+        Assert.StartsWith("not written: ctbone revise ended with", failed, StringComparison.Ordinal);
+        Assert.EndsWith("PACS keeps the objects sent before", failed, StringComparison.Ordinal);
+
+        // An analysis stored before revisions existed has nothing to write one from.
+        Assert.True(await StoreSeeding.ExecuteAsync(service, "delete from revision_sources") > 1);
+        (await asReviewer.PostAsJsonAsync(href + "/review", new { flag = "confirmed" })).EnsureSuccessStatusCode();
+        var unrevisable = (await WaitForDeliveryAsync(service, viewer, href, "none", revision: 2)).GetProperty("deliveries")[2].GetProperty("reason").GetString()!;
+        Assert.Contains("stored without what a revision is written from", unrevisable, StringComparison.Ordinal);
+
+        var page = await service.Client(viewer).GetStringAsync("/studies/" + href.Split('/')[^1]);
+        Assert.Contains("Reviewed SR and overview, revision 1", page, StringComparison.Ordinal);
+        Assert.Contains("not written: ctbone revise ended with", page, StringComparison.Ordinal);
+    }
+
     /// <summary>Polls an analysis until the delivery of <paramref name="revision"/> (0: its own objects) is in <paramref name="state"/>; returns the analysis.</summary>
     private static async Task<JsonElement> WaitForDeliveryAsync(ServiceProcess service, string key, string href, string state, Func<JsonElement, bool>? also = null, int revision = 0)
     {

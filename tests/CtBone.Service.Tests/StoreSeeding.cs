@@ -36,8 +36,8 @@ internal static class StoreSeeding
         return record.Id;
     }
 
-    /// <summary>Runs one SQL statement on the service's database, the way a damaged or hand-edited row would come about.</summary>
-    public static async Task ExecuteAsync(ServiceProcess service, string sql, params (string Name, object Value)[] parameters)
+    /// <summary>Runs one SQL statement on the service's database, the way a damaged or hand-edited row would come about; returns the rows it changed.</summary>
+    public static async Task<int> ExecuteAsync(ServiceProcess service, string sql, params (string Name, object Value)[] parameters)
     {
         var connection = await FindingsDatabase.Sqlite(service.DatabasePath).OpenAsync();
         await using (connection)
@@ -49,7 +49,7 @@ internal static class StoreSeeding
                 command.Parameters.Add(new SqliteParameter(name, value));
             }
 
-            Assert.Equal(1, await command.ExecuteNonQueryAsync());
+            return await command.ExecuteNonQueryAsync();
         }
     }
 

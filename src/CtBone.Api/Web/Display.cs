@@ -53,7 +53,7 @@ public static class Display
         CtBone.Store.DeliveryState.Pending => "Pending",
         CtBone.Store.DeliveryState.Sent => "Sent",
         CtBone.Store.DeliveryState.Failed => "Failed",
-        _ => "Not sent (no destination)",
+        _ => "Not sent",
     };
 
     /// <summary>When a delivery arrived, or when it is tried next.</summary>
