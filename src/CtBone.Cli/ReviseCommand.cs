@@ -38,21 +38,23 @@ internal static class RevisionSources
 }
 
 /// <summary>
-/// <c>ctbone revise SOURCES --findings FILE --revision N --reviewer NAME --reviewed-at TIME --organization ORG --out DIR</c>:
+/// <c>ctbone revise SOURCES --findings FILE --revision N [--replaces K] --reviewer NAME --reviewed-at TIME --organization ORG --out DIR</c>:
 /// writes a reviewer's revision of the results for PACS from the stored <see cref="RevisionSources"/> and the corrected
-/// findings: the SR VERIFIED by the reviewer with the report it replaces as predecessor, and the overview with the
+/// findings: the SR VERIFIED by the reviewer with the report it replaces (revision K, by default N - 1; 0 is the
+/// analysis' own) as predecessor, and the overview with the
 /// corrected labels burned in. A child process of the worker, as <c>ctbone analyze</c> is: GDCM may abort a process.
 /// Exit codes: 0 written, 1 failure, 64 usage error.
 /// </summary>
 internal static class ReviseCommand
 {
-    public const string Usage = "revise <sources-folder> --findings FILE --revision N --reviewer NAME --reviewed-at TIME --organization ORG --out DIR";
+    public const string Usage = "revise <sources-folder> --findings FILE --revision N [--replaces K] --reviewer NAME --reviewed-at TIME --organization ORG --out DIR";
 
     public static async Task<int> RunAsync(CliArguments args, CancellationToken cancellationToken)
     {
         var sources = args.Required(0, "sources-folder");
         var findingsPath = Need(args, "findings");
         var revisionText = Need(args, "revision");
+        var replacesText = args.Option("replaces");
         var reviewer = Need(args, "reviewer");
         var reviewedAtText = Need(args, "reviewed-at");
         var organization = Need(args, "organization");
@@ -61,6 +63,17 @@ internal static class ReviseCommand
         if (!int.TryParse(revisionText, NumberStyles.None, CultureInfo.InvariantCulture, out var revision) || revision < 1)
         {
             throw new CliUsageException("--revision must be a whole number from 1");
+        }
+
+        int? replaces = null;
+        if (replacesText is not null)
+        {
+            if (!int.TryParse(replacesText, NumberStyles.None, CultureInfo.InvariantCulture, out var number) || number >= revision)
+            {
+                throw new CliUsageException("--replaces must be a whole number below --revision (0: the analysis' own results)");
+            }
+
+            replaces = number;
         }
 
         if (!DateTimeOffset.TryParse(reviewedAtText, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var reviewedAt))
@@ -78,6 +91,7 @@ internal static class ReviseCommand
             Revision = new ResultRevision
             {
                 Number = revision,
+                Replaces = replaces,
                 OriginalFindings = stored.Findings,
                 VerifyingObserverName = reviewer,
                 VerifyingOrganization = organization,

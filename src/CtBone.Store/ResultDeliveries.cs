@@ -94,6 +94,17 @@ public sealed class ResultDeliveries(FindingsDatabase database, TimeProvider clo
         }
     }
 
+    /// <summary>The latest revision below <paramref name="revision"/> whose objects were written (0: the analysis' own).</summary>
+    public async Task<int> LatestWrittenRevisionAsync(string analysisId, int revision, CancellationToken cancellationToken = default)
+    {
+        var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            return (int)await connection.ExecuteScalarAsync<long>(
+                "select coalesce(max(revision), 0) from result_objects where analysis_id = @analysisId and revision < @revision", new { analysisId, revision }).ConfigureAwait(false);
+        }
+    }
+
     /// <summary>The delivery of the analysis' own objects (revision 0).</summary>
     public async Task<DeliveryRecord?> GetAsync(string analysisId, CancellationToken cancellationToken = default) =>
         (await AllAsync(analysisId, cancellationToken).ConfigureAwait(false)).FirstOrDefault(d => d.Revision == 0);

@@ -11,7 +11,8 @@ namespace CtBone.Worker;
 public sealed record AnalysisOutcome(Findings Findings, IReadOnlyList<string> KeyImageFiles, IReadOnlyList<string>? ResultFiles = null, IReadOnlyList<string>? RevisionSourceFiles = null);
 
 /// <summary>What <c>ctbone revise</c> is given: the stored sources, the corrected findings, who reviewed and when, and where to write.</summary>
-public sealed record RevisionRequest(string SourcesFolder, string FindingsFile, int Revision, string Reviewer, DateTimeOffset ReviewedAt, string Organization, string OutputFolder);
+/// <param name="Replaces">The latest revision written before this one (0: the analysis' own), named as its predecessor.</param>
+public sealed record RevisionRequest(string SourcesFolder, string FindingsFile, int Revision, int Replaces, string Reviewer, DateTimeOffset ReviewedAt, string Organization, string OutputFolder);
 
 /// <summary>
 /// Runs <c>ctbone analyze</c> on one study folder in a process of its own. GDCM can abort a process and an analysis can
@@ -64,6 +65,7 @@ public sealed class AnalysisProcess(IOptions<WorkerOptions> options)
         var run = await RunCtBoneAsync(
             [
                 "revise", request.SourcesFolder, "--findings", request.FindingsFile, "--revision", request.Revision.ToString(CultureInfo.InvariantCulture),
+                "--replaces", request.Replaces.ToString(CultureInfo.InvariantCulture),
                 "--reviewer", request.Reviewer, "--reviewed-at", request.ReviewedAt.ToString("O", CultureInfo.InvariantCulture),
                 "--organization", request.Organization, "--out", request.OutputFolder,
             ],

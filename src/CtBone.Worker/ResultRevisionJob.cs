@@ -37,6 +37,16 @@ public sealed partial class ResultRevisionJob(
             return;
         }
 
+        var steps = ReviewSteps(record.ReviewJson);
+        if (steps > revision)
+        {
+            // The corrections are read now, so this revision would hold the later step's too, and that step's own
+            // revision will be written from the same: one revision for both.
+            await deliveries.RecordUnwrittenRevisionAsync(
+                analysisId, revision, $"not written: review step {steps} was saved first, and revision {steps} carries both", cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
         var sources = await deliveries.RevisionSourcesAsync(analysisId, cancellationToken).ConfigureAwait(false);
         if (sources.Count == 0)
         {
@@ -64,8 +74,9 @@ public sealed partial class ResultRevisionJob(
 
             var findings = Path.Combine(folder, "corrected-findings.json");
             await File.WriteAllTextAsync(findings, corrected, cancellationToken).ConfigureAwait(false);
+            var replaces = await deliveries.LatestWrittenRevisionAsync(analysisId, revision, cancellationToken).ConfigureAwait(false);
             var problem = await process.ReviseAsync(
-                new RevisionRequest(sourceFolder, findings, revision, reviewer, reviewedAt, options.Value.VerifyingOrganization, output), cancellationToken).ConfigureAwait(false);
+                new RevisionRequest(sourceFolder, findings, revision, replaces, reviewer, reviewedAt, options.Value.VerifyingOrganization, output), cancellationToken).ConfigureAwait(false);
             if (problem is not null)
             {
                 // A deterministic failure of the writer: retrying would fail the same way. The reviewed result stands in
@@ -99,6 +110,18 @@ public sealed partial class ResultRevisionJob(
             {
             }
         }
+    }
+
+    /// <summary>How many review steps a stored review document holds: one revision is written per step.</summary>
+    public static int ReviewSteps(string? reviewJson)
+    {
+        if (reviewJson is null)
+        {
+            return 0;
+        }
+
+        using var review = System.Text.Json.JsonDocument.Parse(reviewJson);
+        return review.RootElement.TryGetProperty("steps", out var list) && list.ValueKind == System.Text.Json.JsonValueKind.Array ? list.GetArrayLength() : 0;
     }
 
     public static void Enqueue(IBackgroundJobClient jobs, string analysisId, int revision)

@@ -76,8 +76,7 @@ public sealed partial class UnfinishedWork(
 
             foreach (var (id, reviewJson, latest) in await deliveries.ReviewedAsync(cancellationToken).ConfigureAwait(false))
             {
-                using var review = System.Text.Json.JsonDocument.Parse(reviewJson);
-                var steps = review.RootElement.TryGetProperty("steps", out var list) && list.ValueKind == System.Text.Json.JsonValueKind.Array ? list.GetArrayLength() : 0;
+                var steps = ResultRevisionJob.ReviewSteps(reviewJson);
                 if (steps > latest)
                 {
                     ResultRevisionJob.Enqueue(jobs, id, steps);

@@ -59,6 +59,21 @@ public sealed class ReviseCommandTests
         Assert.Contains("--reviewer is required", stderr, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("2")]
+    [InlineData("3")]
+    [InlineData("-1")]
+    [InlineData("one")]
+    public async Task Revise_ReplacingItselfALaterOrNoRevision_UsageError(string replaces)
+    {
+        var (exit, _, stderr) = await CtBoneProcess.RunAsync(
+            "revise", "/nonexistent", "--findings", "f.json", "--revision", "2", "--replaces", replaces, "--reviewer", "r", "--reviewed-at", "2026-03-01T10:00:00Z",
+            "--organization", "o", "--out", "x");
+
+        Assert.Equal(64, exit);
+        Assert.Contains("--replaces must be a whole number below --revision", stderr, StringComparison.Ordinal);
+    }
+
     private static string Dump(string file)
     {
         using var process = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("dcmdump", [.. s_dumpVerification, file]) { RedirectStandardOutput = true })!;

@@ -253,7 +253,7 @@ public sealed class ResultDeliveryTests
     }
 
     [Fact]
-    public async Task Review_WhenNoRevisionCanBeWritten_ItsDeliverySaysWhyAndThatPacsKeepsTheEarlierObjects()
+    public async Task Review_WhenARevisionCannotBeWritten_ItsDeliverySaysWhyAndTheNextNamesTheLastWrittenAsPredecessor()
     {
         await using var service = await ServiceProcess.StartAsync();
         var viewer = await service.CreateKeyAsync("viewer", "dr viewer");
@@ -262,21 +262,41 @@ public sealed class ResultDeliveryTests
         var href = Assert.Single(await service.WaitForFinishedAsync(viewer, 1, s_timeout)).GetProperty("href").GetString()!;
         await WaitForDeliveryAsync(service, viewer, href, "none");
         using var asReviewer = service.Client(reviewer);
+        using var asViewer = service.Client(viewer);
+        async Task<string> ReviewAsync(object step, int revision)
+        {
+            (await asReviewer.PostAsJsonAsync(href + "/review", step)).EnsureSuccessStatusCode();
+            return (await WaitForDeliveryAsync(service, viewer, href, "none", revision: revision)).GetProperty("deliveries")[revision].GetProperty("reason").GetString()!;
+        }
 
-        // What the revision's overview is drawn on is damaged, so ctbone revise fails.
-        Assert.Equal(1, await StoreSeeding.ExecuteAsync(service, "update revision_sources set content = x'00' where name = 'overview-reformat.png'"));
-        (await asReviewer.PostAsJsonAsync(href + "/review", new { shiftLabels = "down" })).EnsureSuccessStatusCode();
-        var failed = (await WaitForDeliveryAsync(service, viewer, href, "none", revision: 1)).GetProperty("deliveries")[1].GetProperty("reason").GetString()!;
+        // What the revision's overview is drawn on is missing, so ctbone revise fails.
+        const string Reformat = "update revision_sources set name = $to where name = $from";
+        Assert.Equal(1, await StoreSeeding.ExecuteAsync(service, Reformat, ("$from", "overview-reformat.png"), ("$to", "kept.png")));
+        var failed = await ReviewAsync(new { shiftLabels = "down" }, 1);
         Assert.StartsWith("not written: ctbone revise ended with", failed, StringComparison.Ordinal);
         Assert.EndsWith("PACS keeps the objects sent before", failed, StringComparison.Ordinal);
 
+        // Once it can be written again, the next revision replaces the analysis' own report: revision 1 never existed.
+        Assert.Equal(1, await StoreSeeding.ExecuteAsync(service, Reformat, ("$from", "kept.png"), ("$to", "overview-reformat.png")));
+        Assert.Contains("no STOW-RS destination is configured", await ReviewAsync(new { flag = "confirmed" }, 2), StringComparison.Ordinal);
+        var links = (await asViewer.GetFromJsonAsync<JsonElement>(href)).GetProperty("dicomObjects").EnumerateArray().Select(l => l.GetString()!).ToList();
+        Assert.DoesNotContain(links, l => l.EndsWith("/report-sr-r1.dcm", StringComparison.Ordinal));
+        using var folder = new TempFolder();
+        async Task<string> DownloadAsync(string name)
+        {
+            var path = Path.Combine(folder.Path, name);
+            await File.WriteAllBytesAsync(path, await asViewer.GetByteArrayAsync(links.Single(l => l.EndsWith("/" + name, StringComparison.Ordinal))));
+            return path;
+        }
+
+        var own = Dcmdump.Value(await DownloadAsync("report-sr.dcm"), "0008,0018");
+        Assert.Equal(own, Dcmdump.ValueWithin(await DownloadAsync("report-sr-r2.dcm"), "0040,a360", "0008,1155"));
+
         // An analysis stored before revisions existed has nothing to write one from.
         Assert.True(await StoreSeeding.ExecuteAsync(service, "delete from revision_sources") > 1);
-        (await asReviewer.PostAsJsonAsync(href + "/review", new { flag = "confirmed" })).EnsureSuccessStatusCode();
-        var unrevisable = (await WaitForDeliveryAsync(service, viewer, href, "none", revision: 2)).GetProperty("deliveries")[2].GetProperty("reason").GetString()!;
-        Assert.Contains("stored without what a revision is written from", unrevisable, StringComparison.Ordinal);
+        Assert.Contains("stored without what a revision is written from", await ReviewAsync(new { flag = "confirmed" }, 3), StringComparison.Ordinal);
 
-        var page = await service.Client(viewer).GetStringAsync("/studies/" + href.Split('/')[^1]);
+        var page = await asViewer.GetStringAsync("/studies/" + href.Split('/')[^1]);
         Assert.Contains("Reviewed SR and overview, revision 1", page, StringComparison.Ordinal);
         Assert.Contains("not written: ctbone revise ended with", page, StringComparison.Ordinal);
     }

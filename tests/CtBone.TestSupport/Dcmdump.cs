@@ -35,6 +35,29 @@ public static class Dcmdump
         return missing is null ? values : throw new InvalidDataException($"dcmdump found no ({tag}) in {missing}");
     }
 
+    /// <summary>The first value of <paramref name="tag"/> at any depth inside the sequence <paramref name="sequence"/> of one file; null when there is none.</summary>
+    public static string? ValueWithin(string file, string sequence, string tag)
+    {
+        var lines = ExternalProgram.Run("dcmdump", ["-q", "-Un", file]).Split('\n');
+        var start = Array.FindIndex(lines, l => l.TrimStart().StartsWith($"({sequence})", StringComparison.OrdinalIgnoreCase));
+        if (start < 0)
+        {
+            return null;
+        }
+
+        var depth = lines[start].Length - lines[start].TrimStart().Length;
+        foreach (var line in lines.Skip(start + 1).TakeWhile(l => l.Length - l.TrimStart().Length > depth))
+        {
+            if (line.TrimStart().StartsWith($"({tag})", StringComparison.OrdinalIgnoreCase))
+            {
+                var open = line.IndexOf('[', StringComparison.Ordinal);
+                return line[(open + 1)..line.IndexOf(']', open + 1)].TrimEnd('\0', ' ');
+            }
+        }
+
+        return null;
+    }
+
     /// <summary>One file's value of <paramref name="tag"/>.</summary>
     public static string Value(string file, string tag) => Values([file], tag)[file];
 }

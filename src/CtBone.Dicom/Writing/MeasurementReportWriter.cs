@@ -38,6 +38,12 @@ public sealed record ResultRevision
     /// <summary>1 for the first review's results, 2 for the next, and so on.</summary>
     public required int Number { get; init; }
 
+    /// <summary>
+    /// The revision this one replaces (0: the analysis' own), named as predecessor; null for the one before. A revision
+    /// that was never written is passed over, so that the reference names an instance that exists.
+    /// </summary>
+    public int? Replaces { get; init; }
+
     /// <summary>The findings the analysis' own results were written from: their UIDs are derived from them.</summary>
     public required Findings OriginalFindings { get; init; }
 
@@ -110,7 +116,7 @@ public static class MeasurementReportWriter
             throw new ArgumentException("only a completed analysis is reported", nameof(input));
         }
 
-        var uids = new ReportUids(input.Revision?.OriginalFindings ?? findings, input.Revision?.Number ?? 0);
+        var uids = new ReportUids(input.Revision?.OriginalFindings ?? findings, input.Revision?.Number ?? 0, input.Revision?.Replaces);
         var (algorithm, version) = SplitAlgorithm(findings.AlgorithmVersion);
         var measured = findings.Vertebrae.Where(v => Reportable(v, input.MidSlices) is not null).ToList();
         var referenced = measured.Select(v => input.MidSlices[v.Roi!.MidSliceSopInstanceUid!]).DistinctBy(s => s.SopInstanceUid).ToList();
@@ -391,7 +397,7 @@ public static class MeasurementReportWriter
     /// The UIDs of one result, from the result itself (<see cref="ResultUids"/>): the analysis' findings and, for a
     /// revision, its number, so that each revision is a new instance in a new series and names the one before it.
     /// </summary>
-    internal sealed class ReportUids(Findings originalFindings, int revision = 0)
+    internal sealed class ReportUids(Findings originalFindings, int revision = 0, int? replaces = null)
     {
         private readonly string _basis = string.Join(
             '|',
@@ -409,10 +415,10 @@ public static class MeasurementReportWriter
 
         public string ScInstance => Of(revision, "sc");
 
-        /// <summary>The SR this one replaces: the revision before, or the analysis' own.</summary>
-        public string PredecessorSrSeries => Of(revision - 1, "sr-series");
+        /// <summary>The SR this one replaces: the revision before (or the one named), or the analysis' own.</summary>
+        public string PredecessorSrSeries => Of(replaces ?? (revision - 1), "sr-series");
 
-        public string PredecessorSrInstance => Of(revision - 1, "sr");
+        public string PredecessorSrInstance => Of(replaces ?? (revision - 1), "sr");
 
         public string Tracking(string level) => ResultUids.FromName(_basis + "|tracking|" + level);
 

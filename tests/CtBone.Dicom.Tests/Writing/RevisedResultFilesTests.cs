@@ -75,6 +75,15 @@ public sealed class RevisedResultFilesTests(RevisedResultFilesTests.Fixture fixt
     }
 
     [Fact]
+    public void Revision_ReplacingAnEarlierThanTheOneBefore_NamesThatOneAsPredecessor()
+    {
+        var third = Fixture.Read(fixture.Write(3, replaces: 0)[0]);
+
+        Assert.Equal(fixture.Original.GetProperty("sopInstanceUid").GetString(), Assert.Single(third.GetProperty("predecessors").EnumerateArray()).GetProperty("sopInstanceUid").GetString());
+        Assert.Equal(fixture.Original.GetProperty("seriesInstanceUid").GetString(), third.GetProperty("predecessors")[0].GetProperty("seriesInstanceUid").GetString());
+    }
+
+    [Fact]
     public void Dsrdump_WhenRevisedReportRead_NoErrorsOrWarningsAndVerifiedByTheReviewer()
     {
         var output = ExternalProgram.Run("/bin/sh", ["-c", "dsrdump -Ee \"$0\" 2>&1", fixture.RevisedPaths[0]]);
@@ -128,7 +137,7 @@ public sealed class RevisedResultFilesTests(RevisedResultFilesTests.Fixture fixt
 
         public JsonElement Revised { get; }
 
-        public IReadOnlyList<string> Write(int revision) => PacsResultFiles.Write(
+        public IReadOnlyList<string> Write(int revision, int? replaces = null) => PacsResultFiles.Write(
             Input with
             {
                 Findings = Corrected,
@@ -136,6 +145,7 @@ public sealed class RevisedResultFilesTests(RevisedResultFilesTests.Fixture fixt
                 Revision = new ResultRevision
                 {
                     Number = revision,
+                    Replaces = replaces,
                     OriginalFindings = Input.Findings,
                     VerifyingObserverName = "dr reviewer",
                     VerifyingOrganization = "St Elsewhere spine service",
