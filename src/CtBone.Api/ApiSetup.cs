@@ -81,6 +81,7 @@ public static class ApiSetup
         app.MapFhirReports();
         app.MapReviews();
         app.MapDeliveries();
+        app.MapBatches();
         app.MapAdmin();
         app.MapPages();
         // The dashboard shows job arguments (analysis ids only) and lets one delete or requeue jobs: admins only.

@@ -22,7 +22,8 @@ public static class StudySources
     /// <summary>A StudyInstanceUID, fetched with WADO-RS from the configured DICOMweb server.</summary>
     public const string DicomWeb = "dicomweb";
 
-    public static bool IsKnown(string kind) => kind is Files or Orthanc or DicomWeb;
+    /// <summary>A study folder of an archive a batch walks, read where it is: never moved, changed or deleted.</summary>
+    public const string ArchiveFolder = "folder";
 }
 
 /// <summary>

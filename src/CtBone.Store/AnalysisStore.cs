@@ -448,6 +448,18 @@ public sealed class AnalysisStore(FindingsDatabase database, TimeProvider clock)
         }
     }
 
+    /// <summary>The analyses a batch lists, by id, with their documents.</summary>
+    public async Task<IReadOnlyDictionary<string, AnalysisRecord>> InBatchAsync(string batchId, CancellationToken cancellationToken = default)
+    {
+        var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            var rows = await connection.QueryAsync<Row>(
+                RecordSelect + " where a.id in (select analysis_id from batch_items where batch_id = @batchId)", new { batchId }).ConfigureAwait(false);
+            return rows.Select(r => r.ToRecord()).ToDictionary(r => r.Id, StringComparer.Ordinal);
+        }
+    }
+
     /// <summary>The scanners of current results, for the list's scanner filter.</summary>
     public async Task<IReadOnlyList<string>> ScannersAsync(CancellationToken cancellationToken = default)
     {

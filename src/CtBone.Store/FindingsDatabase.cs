@@ -373,5 +373,23 @@ public sealed class FindingsDatabase
             position text not null,
             updated_at text not null
         );
+        create table if not exists batches (
+            id text primary key,
+            name text not null,
+            folder text not null,
+            study_depth integer not null,
+            created_by text not null,
+            created_at text not null,
+            state text not null,
+            found integer not null default 0,
+            enumerated_at text,
+            reason text
+        );
+        create table if not exists batch_items (
+            batch_id text not null,
+            folder text not null,
+            analysis_id text not null,
+            primary key (batch_id, folder)
+        );
         """;
 }

@@ -81,8 +81,8 @@ public sealed class DeliveryDestinations(IOptions<DeliveryOptions> delivery, IOp
         var kind = !string.IsNullOrWhiteSpace(options.StowUrl) ? Configured : sourceKind;
         return Endpoint(kind) is { } endpoint
             ? new DeliveryTarget(kind, endpoint.DicomWebRoot.ToString())
-            : new DeliveryTarget(Nowhere, sourceKind == StudySources.Files
-                ? "the study came from a file drop or an upload, and no STOW-RS destination is configured (CtBone:Delivery:StowUrl)"
+            : new DeliveryTarget(Nowhere, sourceKind is StudySources.Files or StudySources.ArchiveFolder
+                ? "the study came from a file drop, an upload or an archive folder, and no STOW-RS destination is configured (CtBone:Delivery:StowUrl)"
                 : $"the study's source '{sourceKind}' is not configured here, and neither is CtBone:Delivery:StowUrl");
     }
 

@@ -31,6 +31,7 @@ public static class PipelineSetup
         services.AddSingleton<ApiKeyStore>();
         services.AddSingleton<AuditLog>();
         services.AddSingleton<SourcePositions>();
+        services.AddSingleton<BatchStore>();
         services.AddHangfire(configuration =>
         {
             configuration.SetDataCompatibilityLevel(CompatibilityLevel.Version_180).UseSimpleAssemblyNameTypeSerializer().UseRecommendedSerializerSettings();
@@ -56,6 +57,7 @@ public static class PipelineSetup
         services.AddSingleton<IStudyFetcher, StoredFilesFetcher>();
         services.AddSingleton<IStudyFetcher, OrthancFetcher>();
         services.AddSingleton<IStudyFetcher, DicomWebFetcher>();
+        services.AddSingleton<IStudyFetcher, ArchiveFolderFetcher>();
         AddPacs(services, configuration);
         services.AddHttpClient<FindingsPoster>(http => http.Timeout = TimeSpan.FromMinutes(2));
         services.AddTransient<StudyAnalysisJob>();
@@ -78,6 +80,7 @@ public static class PipelineSetup
     public static IServiceCollection AddStudySources(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddSettings<InboxOptions>(configuration, InboxOptions.Section);
+        services.AddSettings<BatchOptions>(configuration, BatchOptions.Section);
 
         // UnfinishedWork looks for expired leases every LeaseSeconds: `ctbone api` runs no worker, but must still read the
         // workers' lease setting, or it looks only every 60 s (the default) whatever the workers use.
@@ -86,6 +89,7 @@ public static class PipelineSetup
         services.AddSingleton<HeldStudies>();
         services.AddHostedService<UnfinishedWork>();
         services.AddHostedService<InboxWatcher>();
+        services.AddHostedService<ArchiveBatches>();
         services.AddHostedService<OrthancChangeFeed>();
         services.AddHostedService<DicomWebPoller>();
         AddPacs(services, configuration);

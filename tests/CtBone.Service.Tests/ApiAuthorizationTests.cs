@@ -37,6 +37,10 @@ public sealed class ApiAuthorizationTests(ApiAuthorizationTests.Fixture fixture)
         // The seeded analysis came from a file drop and has nowhere to send to: an allowed resend reaches the check and is
         // refused; resends that succeed are ResultDeliveryTests'.
         new("POST", "/api/analyses/{id}/delivery/retry", Policies.Reviewer, HttpStatusCode.Conflict),
+        new("POST", "/api/batches", Policies.Admin, HttpStatusCode.Accepted),
+        new("GET", "/api/batches", Policies.Viewer, HttpStatusCode.OK),
+        new("GET", "/api/batches/{id}", Policies.Viewer, HttpStatusCode.OK),
+        new("GET", "/api/batches/{id}/results.csv", Policies.Viewer, HttpStatusCode.OK),
         new("POST", "/api/keys", Policies.Admin, HttpStatusCode.Created),
         new("GET", "/api/keys", Policies.Admin, HttpStatusCode.OK),
         new("DELETE", "/api/keys/{id}", Policies.Admin, HttpStatusCode.NoContent),
@@ -217,6 +221,7 @@ public sealed class ApiAuthorizationTests(ApiAuthorizationTests.Fixture fixture)
         {
             "/api/keys/{id}" => mayChange ? (await fixture.Service.CreateKeyWithIdAsync("viewer", "to revoke")).Id : fixture.RevokedKeyId,
             "/api/analyses/{id}/findings" => fixture.QueuedId,
+            "/api/batches/{id}" or "/api/batches/{id}/results.csv" => fixture.BatchId,
             // Each allowed review confirms the flag again; a refused one must leave no trace.
             _ => fixture.CompletedId,
         };
@@ -227,6 +232,7 @@ public sealed class ApiAuthorizationTests(ApiAuthorizationTests.Fixture fixture)
                 "/api/analyses" when route.Method == "POST" => JsonContent.Create(new { studyInstanceUid = "2.25.42", source = "dicomweb" }),
                 "/api/analyses/{id}/findings" => StoreSeeding.FindingsForm(StoreSeeding.Json(StoreSeeding.Completed("AUTH-1", "MATRIX^ROUTE", "A1", new DateOnly(2024, 5, 1), ScreeningCategory.Normal))),
                 "/api/keys" when route.Method == "POST" => JsonContent.Create(new { name = "made by the matrix", role = "viewer" }),
+                "/api/batches" when route.Method == "POST" => JsonContent.Create(new { folder = fixture.Archive }),
                 "/api/analyses/{id}/review" => JsonContent.Create(new { flag = "confirmed" }),
                 "/studies/{id}/review" => new FormUrlEncodedContent([new("action", "confirm")]),
                 "/signout" or "/studies/{id}/delivery/retry" => new FormUrlEncodedContent([]),
@@ -245,9 +251,13 @@ public sealed class ApiAuthorizationTests(ApiAuthorizationTests.Fixture fixture)
         public string Name => $"{Method} {Pattern}";
     }
 
-    /// <summary>A service with a completed analysis (with a key image), a queued one, and a revoked key.</summary>
+    /// <summary>A service with a completed analysis (with a key image), a queued one, a revoked key and a batch of an empty archive.</summary>
     public sealed class Fixture : ApiService
     {
+        internal string Archive { get; } = Directory.CreateTempSubdirectory("ctbone-archive-").FullName;
+
+        internal string BatchId { get; private set; } = string.Empty;
+
         internal string CompletedId { get; private set; } = string.Empty;
 
         internal string QueuedId { get; private set; } = string.Empty;
@@ -259,7 +269,13 @@ public sealed class ApiAuthorizationTests(ApiAuthorizationTests.Fixture fixture)
         internal string ReviewerKey { get; private set; } = string.Empty;
 
         // Nothing listens on port 9 (discard): a DICOMweb study can be queued, never fetched.
-        protected override Dictionary<string, string> Environment => new() { ["CtBone__DicomWeb__Url"] = "http://127.0.0.1:9" };
+        protected override Dictionary<string, string> Environment => new() { ["CtBone__DicomWeb__Url"] = "http://127.0.0.1:9", ["CtBone__Batches__Roots__0"] = Archive };
+
+        public override async Task DisposeAsync()
+        {
+            await base.DisposeAsync();
+            Directory.Delete(Archive, recursive: true);
+        }
 
         protected override async Task SeedAsync()
         {
@@ -270,6 +286,9 @@ public sealed class ApiAuthorizationTests(ApiAuthorizationTests.Fixture fixture)
             using var admin = Client(AdminKey);
             using var revoked = await admin.DeleteAsync("/api/keys/" + RevokedKeyId);
             Assert.Equal(HttpStatusCode.NoContent, revoked.StatusCode);
+            using var batch = await admin.PostAsJsonAsync("/api/batches", new { folder = Archive });
+            Assert.Equal(HttpStatusCode.Accepted, batch.StatusCode);
+            BatchId = (await batch.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
         }
     }
 }

@@ -31,7 +31,7 @@ public class ApiService : IAsyncLifetime
         await SeedAsync();
     }
 
-    public async Task DisposeAsync() => await Service.DisposeAsync();
+    public virtual async Task DisposeAsync() => await Service.DisposeAsync();
 
     internal HttpClient Client(string? key = null) => Service.Client(key);
 

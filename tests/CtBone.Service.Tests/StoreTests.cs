@@ -277,6 +277,45 @@ public sealed class StoreTests(PostgresFixture postgres) : IDisposable
 
     [Theory]
     [MemberData(nameof(Databases))]
+    public async Task Batches_WhenFoldersAreListedTwiceAndAnalysesEnd_CountEachOnceByStateAndFinishWithTheLast(string kind)
+    {
+        var database = await postgres.DatabaseAsync(kind, _folder);
+        var store = new AnalysisStore(database, _clock);
+        var batches = new BatchStore(database, _clock);
+        var batch = await batches.CreateAsync("archive", "/archive/2024", 2, "admin");
+        var flagged = await RunAsync(store, "batch-a", 40, Completed("1.2.840.79.1", ScreeningCategory.Osteoporosis), []);
+        var normal = await RunAsync(store, "batch-b", 40, Completed("1.2.840.79.2", ScreeningCategory.Normal), []);
+        var queued = (await store.CreateAsync(Request("batch-c"))).Record.Id;
+        foreach (var (folder, id) in new[] { ("p1/s1", flagged.Id), ("p1/s2", normal.Id), ("p2/s1", queued), ("p1/s1", flagged.Id) })
+        {
+            await batches.AddItemAsync(batch.Id, folder, id);
+        }
+
+        Assert.Equal([batch.Id], await batches.EnumeratingAsync());
+        await batches.FinishEnumerationAsync(batch.Id);
+        await batches.FinishEnumerationAsync(batch.Id, "a later call changes nothing");
+
+        var running = (await batches.GetAsync(batch.Id))!;
+        Assert.Equal((BatchState.Enumerated, 3, 1, null), (running.State, running.Found, running.Flagged, running.Reason));
+        Assert.Equal(new Dictionary<string, int> { ["completed"] = 2, ["queued"] = 1 }, running.Analyses);
+        Assert.Null(running.LastFinishedAt);
+        Assert.Empty(await batches.EnumeratingAsync());
+        Assert.Equal([("p1/s1", flagged.Id), ("p1/s2", normal.Id), ("p2/s1", queued)], await batches.ItemsAsync(batch.Id));
+        var listed = await store.InBatchAsync(batch.Id);
+        Assert.Equal(new[] { flagged.Id, normal.Id, queued }.Order(StringComparer.Ordinal), listed.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal(("osteoporosis", true, "{\"findings\":true}"), (listed[flagged.Id].Category, listed[flagged.Id].Flagged, listed[flagged.Id].FindingsJson));
+
+        Assert.True(await store.TryClaimAsync(queued, "worker", Later(60)));
+        _clock.Advance(TimeSpan.FromMinutes(5));
+        await store.RecordOutcomeAsync(queued, new Findings { Status = AnalysisStatus.Rejected, Reason = "no spine", AlgorithmVersion = Version }, "{}", [], 40);
+        var done = (await batches.GetAsync(batch.Id))!;
+        Assert.Equal(new Dictionary<string, int> { ["completed"] = 2, ["rejected"] = 1 }, done.Analyses);
+        Assert.Equal(_clock.GetUtcNow(), done.LastFinishedAt);
+        Assert.Equal([batch.Id], (await batches.ListAsync()).Select(b => b.Id));
+    }
+
+    [Theory]
+    [MemberData(nameof(Databases))]
     public async Task MigrateAsync_WhenTheTableIsAnOlderLayout_MovesTheDocumentsAddsTheFoldedNameAndRunsAgainHarmlessly(string kind)
     {
         var database = await postgres.DatabaseAsync(kind, _folder);
