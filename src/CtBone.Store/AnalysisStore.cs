@@ -207,15 +207,15 @@ public sealed class AnalysisStore(FindingsDatabase database, TimeProvider clock)
     /// The ids to enqueue again: with <paramref name="includeQueued"/> every queued analysis (a process starting with
     /// in-memory job storage lost its queue), and always every running one whose lease ran out (its worker died).
     /// </summary>
-    public async Task<IReadOnlyList<string>> UnfinishedAsync(bool includeQueued, CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<(string Id, string SourceKind)>> UnfinishedAsync(bool includeQueued, CancellationToken cancellationToken = default)
     {
         var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
-            var ids = await connection.QueryAsync<string>(
-                "select id from analyses where (@includeQueued = 1 and state = 'queued') or (state = 'running' and (lease_until is null or lease_until < @now)) order by created_at",
+            var unfinished = await connection.QueryAsync<(string, string)>(
+                "select id, source_kind from analyses where (@includeQueued = 1 and state = 'queued') or (state = 'running' and (lease_until is null or lease_until < @now)) order by created_at",
                 new { includeQueued = includeQueued ? 1 : 0, now = Now() }).ConfigureAwait(false);
-            return [.. ids];
+            return [.. unfinished];
         }
     }
 

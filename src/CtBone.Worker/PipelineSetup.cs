@@ -73,6 +73,18 @@ public static class PipelineSetup
             // Retries after a transient fault are scheduled jobs; Hangfire's default 15 s look-up would add to every delay.
             server.SchedulePollingInterval = TimeSpan.FromSeconds(2);
         });
+        if (worker.BatchConcurrency > 0)
+        {
+            services.AddHangfireServer(server =>
+            {
+                server.WorkerCount = worker.BatchConcurrency;
+                server.Queues = [StudyAnalysisJob.BatchQueue];
+                server.ServerName = StudyAnalysisJob.WorkerName + ":batch";
+                server.ShutdownTimeout = TimeSpan.FromSeconds(5);
+                server.SchedulePollingInterval = TimeSpan.FromSeconds(2);
+            });
+        }
+
         return services;
     }
 

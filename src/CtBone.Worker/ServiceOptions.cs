@@ -43,6 +43,13 @@ public sealed class WorkerOptions : IValidatableObject
     [Range(1, 64)]
     public int Concurrency { get; set; } = Math.Max(1, Environment.ProcessorCount / 2);
 
+    /// <summary>
+    /// Batch analyses run at once in this process, by workers of their own beside <see cref="Concurrency"/>: a batch of
+    /// thousands never makes a study from PACS wait. 0: this worker takes no batch work.
+    /// </summary>
+    [Range(0, 64)]
+    public int BatchConcurrency { get; set; } = 1;
+
     /// <summary>A study's analysis process is stopped after this long, and the analysis records the timeout.</summary>
     [Range(5, 7200)]
     public int AnalysisTimeoutSeconds { get; set; } = 600;

@@ -25,9 +25,18 @@ public sealed partial class StudyAnalysisJob(
 {
     public const string Queue = "analysis";
 
+    /// <summary>Batch studies: served by workers of their own (<see cref="WorkerOptions.BatchConcurrency"/>).</summary>
+    public const string BatchQueue = "batch";
+
     /// <summary>Who holds a lease: this machine and process, unique across restarts.</summary>
     public static string WorkerName { get; } = string.Create(
         CultureInfo.InvariantCulture, $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid().ToString("N")[..8]}");
+
+    /// <summary>The same as <see cref="RunAsync"/>, in the batch queue (Hangfire takes the queue from the method).</summary>
+    [Queue(BatchQueue)]
+    [DisplayName("batch analysis {0}")]
+    [AutomaticRetry(Attempts = 20, DelaysInSeconds = [2, 10, 30, 60, 120, 300], OnAttemptsExceeded = AttemptsExceededAction.Delete)]
+    public Task RunBatchAsync(string analysisId, CancellationToken cancellationToken) => RunAsync(analysisId, cancellationToken);
 
     [Queue(Queue)]
     [DisplayName("analysis {0}")]

@@ -26,13 +26,24 @@ public sealed class StudyIntake(AnalysisStore store, IBackgroundJobClient jobs)
         var (record, created) = await store.CreateAsync(request, cancellationToken).ConfigureAwait(false);
         if (created)
         {
-            Enqueue(record.Id);
+            Enqueue(record.Id, sourceKind);
         }
 
         return (record, created);
     }
 
-    public void Enqueue(string analysisId) => jobs.Enqueue<StudyAnalysisJob>(job => job.RunAsync(analysisId, CancellationToken.None));
+    /// <summary>Studies of a batch go to a queue of their own, so that thousands of them never hold up what PACS sends meanwhile.</summary>
+    public void Enqueue(string analysisId, string sourceKind)
+    {
+        if (sourceKind == StudySources.ArchiveFolder)
+        {
+            jobs.Enqueue<StudyAnalysisJob>(job => job.RunBatchAsync(analysisId, CancellationToken.None));
+        }
+        else
+        {
+            jobs.Enqueue<StudyAnalysisJob>(job => job.RunAsync(analysisId, CancellationToken.None));
+        }
+    }
 
     /// <summary>
     /// Pushes of the same study from the same source with as many instances are one request; a re-sent study with a

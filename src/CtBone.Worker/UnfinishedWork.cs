@@ -45,9 +45,9 @@ public sealed partial class UnfinishedWork(
         try
         {
             var ids = await store.UnfinishedAsync(includeQueued, cancellationToken).ConfigureAwait(false);
-            foreach (var id in ids)
+            foreach (var (id, sourceKind) in ids)
             {
-                intake.Enqueue(id);
+                intake.Enqueue(id, sourceKind);
             }
 
             if (ids.Count > 0)

@@ -104,6 +104,40 @@ public sealed class BatchTests : IDisposable
     }
 
     [Fact]
+    public async Task Batch_WhileItRuns_AStudyFromTheInboxIsAnalysedWithoutWaitingForIt()
+    {
+        const int Studies = 6;
+        for (var i = 0; i < Studies; i++)
+        {
+            Copy(ServiceProcess.TestDicoms("standard"), Path.Combine(_archive.Path, $"study-{i}"));
+        }
+
+        // One worker for each queue: with one queue the inbox study would wait behind all six.
+        await using var service = await StartAsync(new() { ["CtBone__Worker__Concurrency"] = "1", ["CtBone__Worker__BatchConcurrency"] = "1" });
+        var viewer = await service.CreateKeyAsync("viewer", "dr viewer");
+        using var admin = service.Client(service.AdminKey);
+        using var created = await admin.PostAsJsonAsync("/api/batches", new { folder = _archive.Path });
+        var href = created.Headers.Location!.OriginalString;
+        using var asViewer = service.Client(viewer);
+        var clock = Stopwatch.StartNew();
+        while ((await asViewer.GetFromJsonAsync<JsonElement>(href)).GetProperty("state").GetString() == "walking")
+        {
+            Assert.True(clock.Elapsed < s_timeout, "the batch was not walked");
+            await Task.Delay(100);
+        }
+
+        // The only osteoporotic study: the batch holds copies of the standard one.
+        service.Drop(ServiceProcess.TestDicoms("osteoporotic"), "urgent");
+        var urgent = Assert.Single(await service.WaitForFinishedAsync(viewer, 1, s_timeout, "all=true&category=osteoporosis"));
+
+        var batch = await asViewer.GetFromJsonAsync<JsonElement>(href);
+        Assert.True(batch.GetProperty("finished").GetInt32() < Studies, $"the inbox study finished after the whole batch: {batch}");
+        Assert.Equal("running", batch.GetProperty("state").GetString());
+        Assert.Equal("files", (await asViewer.GetFromJsonAsync<JsonElement>(urgent.GetProperty("href").GetString()!)).GetProperty("sourceKind").GetString());
+        Assert.Equal("done", (await WaitForBatchAsync(service, viewer, href)).GetProperty("state").GetString());
+    }
+
+    [Fact]
     public async Task Batch_WithABadFolderOrDepthOrNoRoots_RefusedWithTheReasonAndNothingStarts()
     {
         var service = await StartAsync();
@@ -150,8 +184,12 @@ public sealed class BatchTests : IDisposable
 
     public void Dispose() => _archive.Dispose();
 
-    private Task<ServiceProcess> StartAsync() =>
-        ServiceProcess.StartAsync(new Dictionary<string, string> { ["CtBone__Batches__Roots__0"] = _archive.Path, ["CtBone__Batches__PollSeconds"] = "0.2" });
+    private Task<ServiceProcess> StartAsync(Dictionary<string, string>? settings = null) =>
+        ServiceProcess.StartAsync(new Dictionary<string, string>(settings ?? [])
+        {
+            ["CtBone__Batches__Roots__0"] = _archive.Path,
+            ["CtBone__Batches__PollSeconds"] = "0.2",
+        });
 
     private static async Task<JsonElement> WaitForBatchAsync(ServiceProcess service, string key, string href)
     {

@@ -69,10 +69,10 @@ public sealed class StoreTests(PostgresFixture postgres) : IDisposable
 
         _clock.Advance(TimeSpan.FromSeconds(15));
         Assert.False(await store.TryClaimAsync(id, "worker-b", Later(10)));
-        Assert.DoesNotContain(id, await store.UnfinishedAsync(includeQueued: false));
+        Assert.DoesNotContain(id, (await store.UnfinishedAsync(includeQueued: false)).Select(u => u.Id));
 
         _clock.Advance(TimeSpan.FromSeconds(10));
-        Assert.Contains(id, await store.UnfinishedAsync(includeQueued: false));
+        Assert.Contains(id, (await store.UnfinishedAsync(includeQueued: false)).Select(u => u.Id));
         Assert.True(await store.TryClaimAsync(id, "worker-b", Later(10)));
         Assert.False(await store.RenewLeaseAsync(id, "worker-a", Later(10)));
         await store.ReleaseAsync(id, "worker-a", "not the holder");
@@ -83,8 +83,8 @@ public sealed class StoreTests(PostgresFixture postgres) : IDisposable
         var released = (await store.GetAsync(id))!;
         Assert.Equal((AnalysisState.Queued, (string?)null, (DateTimeOffset?)null), (released.State, released.LeaseOwner, released.LeaseUntil));
         Assert.Equal("retrying after: the PACS did not answer", released.Reason);
-        Assert.DoesNotContain(id, await store.UnfinishedAsync(includeQueued: false));
-        Assert.Contains(id, await store.UnfinishedAsync(includeQueued: true));
+        Assert.DoesNotContain(id, (await store.UnfinishedAsync(includeQueued: false)).Select(u => u.Id));
+        Assert.Contains(id, (await store.UnfinishedAsync(includeQueued: true)).Select(u => u.Id));
 
         Assert.True(await store.TryClaimAsync(id, "worker-a", Later(10)));
         await store.RecordOutcomeAsync(id, Completed("1.2.9.1", ScreeningCategory.Normal), "{}", [], 40);
@@ -107,7 +107,7 @@ public sealed class StoreTests(PostgresFixture postgres) : IDisposable
         Assert.Equal(1, await store.RequeueRunningAsync());
 
         Assert.Equal(AnalysisState.Queued, (await store.GetAsync(running))!.State);
-        Assert.Equal([running, queued], await store.UnfinishedAsync(includeQueued: true));
+        Assert.Equal([running, queued], (await store.UnfinishedAsync(includeQueued: true)).Select(u => u.Id));
     }
 
     [Theory]
