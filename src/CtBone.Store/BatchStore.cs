@@ -91,12 +91,19 @@ public sealed class BatchStore(FindingsDatabase database, TimeProvider clock)
         var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
-            await connection.ExecuteAsync(
-                """
-                insert into batch_items (batch_id, folder, analysis_id) values (@batchId, @folder, @analysisId) on conflict (batch_id, folder) do nothing;
-                update batches set found = (select count(*) from batch_items where batch_id = @batchId) where id = @batchId;
-                """,
-                new { batchId, folder, analysisId }).ConfigureAwait(false);
+            var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            await using (transaction.ConfigureAwait(false))
+            {
+                if (await connection.ExecuteAsync(
+                    "insert into batch_items (batch_id, folder, analysis_id) values (@batchId, @folder, @analysisId) on conflict (batch_id, folder) do nothing",
+                    new { batchId, folder, analysisId },
+                    transaction).ConfigureAwait(false) == 1)
+                {
+                    await connection.ExecuteAsync("update batches set found = found + 1 where id = @batchId", new { batchId }, transaction).ConfigureAwait(false);
+                }
+
+                await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+            }
         }
     }
 
