@@ -83,16 +83,23 @@ public static class BatchEndpoints
 
     private static async Task<IResult> ExportAsync(string id, HttpContext context, BatchStore store, AnalysisStore analyses, AuditTrail audit)
     {
-        if (await store.GetAsync(id, context.RequestAborted).ConfigureAwait(false) is null)
+        if (await store.GetAsync(id, context.RequestAborted).ConfigureAwait(false) is not { } batch)
         {
             return Problems.NotFound($"no batch {id}");
         }
 
-        var items = await store.ItemsAsync(id, context.RequestAborted).ConfigureAwait(false);
-        var records = await analyses.InBatchAsync(id, context.RequestAborted).ConfigureAwait(false);
-        await audit.RecordAsync(context, "batch.export", id, $"{items.Count} rows with patient ID and accession").ConfigureAwait(false);
-        var csv = BatchExport.Csv(items.Select(i => (i.Folder, records[i.AnalysisId])));
-        return Results.File(Encoding.UTF8.GetBytes(csv), "text/csv; charset=utf-8", $"batch-{id}.csv");
+        await audit.RecordAsync(context, "batch.export", id, $"{batch.Found} rows with patient ID and accession").ConfigureAwait(false);
+        return Results.Stream(
+            async body =>
+            {
+                var writer = new StreamWriter(body, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false));
+                await using (writer.ConfigureAwait(false))
+                {
+                    await BatchExport.WriteAsync(writer, analyses.InBatchAsync(id, context.RequestAborted)).ConfigureAwait(false);
+                }
+            },
+            "text/csv; charset=utf-8",
+            $"batch-{id}.csv");
     }
 }
 
@@ -186,17 +193,17 @@ public static class BatchExport
         "study_instance_uid", "series_instance_uid", "algorithm_version", "current", "reviewed_by", "finished_at",
     ];
 
-    public static string Csv(IEnumerable<(string Folder, AnalysisRecord Record)> items)
+    public static async Task WriteAsync(TextWriter csv, IAsyncEnumerable<(string Folder, AnalysisRecord Record)> items)
     {
+        ArgumentNullException.ThrowIfNull(csv);
         ArgumentNullException.ThrowIfNull(items);
-        var csv = new StringBuilder();
-        AppendRow(csv, Columns);
-        foreach (var (folder, item) in items)
+        await WriteRowAsync(csv, Columns).ConfigureAwait(false);
+        await foreach (var (folder, item) in items.ConfigureAwait(false))
         {
             var findings = item.ResultFindingsJson is { } json ? JsonSerializer.Deserialize<Findings>(json, CtBoneJson.Options) : null;
             var screening = findings?.Screening;
             var level = findings?.Vertebrae.FirstOrDefault(v => v.Level == item.LevelUsed);
-            AppendRow(csv,
+            await WriteRowAsync(csv,
             [
                 folder, item.Id, AnalysisStore.Text(item.State), item.Reason, item.PatientId, item.AccessionNumber,
                 item.StudyDate?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), item.Category, item.Severity, item.Flagged ? "true" : "false",
@@ -205,10 +212,8 @@ public static class BatchExport
                 screening is null ? null : string.Join("; ", screening.Thresholds.Select(t => $"{t.Id}: {t.Rule} {Number(t.Value)} {t.Unit} ({t.Source})")),
                 item.StudyInstanceUid, item.SeriesInstanceUid, item.AlgorithmVersion, item.IsCurrent ? "true" : "false", item.ReviewedBy,
                 item.FinishedAt?.ToString("O", CultureInfo.InvariantCulture),
-            ]);
+            ]).ConfigureAwait(false);
         }
-
-        return csv.ToString();
     }
 
     /// <summary>One cell as written: quoted when it holds a comma, quote or line break; defused when it looks like a formula.</summary>
@@ -229,5 +234,5 @@ public static class BatchExport
 
     private static string? Number(double? value) => value?.ToString("0.###", CultureInfo.InvariantCulture);
 
-    private static void AppendRow(StringBuilder csv, IEnumerable<string?> cells) => csv.AppendJoin(',', cells.Select(Cell)).Append("\r\n");
+    private static Task WriteRowAsync(TextWriter csv, IEnumerable<string?> cells) => csv.WriteAsync(string.Join(',', cells.Select(Cell)) + "\r\n");
 }

@@ -448,15 +448,27 @@ public sealed class AnalysisStore(FindingsDatabase database, TimeProvider clock)
         }
     }
 
-    /// <summary>The analyses a batch lists, by id, with their documents.</summary>
-    public async Task<IReadOnlyDictionary<string, AnalysisRecord>> InBatchAsync(string batchId, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// A batch's study folders in walk order, each with its analysis and documents, read as they are used: an export of
+    /// tens of thousands holds one row at a time, not every findings document at once.
+    /// </summary>
+    public async IAsyncEnumerable<(string Folder, AnalysisRecord Record)> InBatchAsync(
+        string batchId, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
-            var rows = await connection.QueryAsync<Row>(
-                RecordSelect + " where a.id in (select analysis_id from batch_items where batch_id = @batchId)", new { batchId }).ConfigureAwait(false);
-            return rows.Select(r => r.ToRecord()).ToDictionary(r => r.Id, StringComparer.Ordinal);
+            var rows = connection.QueryUnbufferedAsync<Row>(
+                """
+                select a.*, d.findings_json, d.corrected_findings_json, d.review_json, i.folder as batch_folder
+                from batch_items i join analyses a on a.id = i.analysis_id left join analysis_documents d on d.analysis_id = a.id
+                where i.batch_id = @batchId order by i.folder
+                """,
+                new { batchId });
+            await foreach (var row in rows.WithCancellation(cancellationToken).ConfigureAwait(false))
+            {
+                yield return (row.BatchFolder!, row.ToRecord());
+            }
         }
     }
 
@@ -511,6 +523,9 @@ public sealed class AnalysisStore(FindingsDatabase database, TimeProvider clock)
     private sealed class Row
     {
         public string Id { get; set; } = string.Empty;
+
+        /// <summary>Only in <see cref="InBatchAsync"/>'s rows.</summary>
+        public string? BatchFolder { get; set; }
 
         public string? StudyInstanceUid { get; set; }
 

@@ -119,17 +119,6 @@ public sealed class BatchStore(FindingsDatabase database, TimeProvider clock)
         }
     }
 
-    /// <summary>The batch's study folders in walk order, each with the id of its analysis (<see cref="AnalysisStore.InBatchAsync"/> has them).</summary>
-    public async Task<IReadOnlyList<(string Folder, string AnalysisId)>> ItemsAsync(string batchId, CancellationToken cancellationToken = default)
-    {
-        var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using (connection.ConfigureAwait(false))
-        {
-            return [.. await connection.QueryAsync<(string, string)>(
-                "select folder, analysis_id from batch_items where batch_id = @batchId order by folder", new { batchId }).ConfigureAwait(false)];
-        }
-    }
-
     private async Task<IReadOnlyList<BatchRecord>> QueryAsync(string tail, object parameters, CancellationToken cancellationToken)
     {
         var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
