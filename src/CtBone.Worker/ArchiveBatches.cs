@@ -23,7 +23,7 @@ public sealed class BatchOptions : IValidatableObject
     /// <summary>The root that holds <paramref name="folder"/> (an absolute path, already normalised), or null when none does.</summary>
     public string? RootOf(string folder) =>
         Roots.Select(r => Path.TrimEndingDirectorySeparator(Path.GetFullPath(r)))
-            .FirstOrDefault(r => folder == r || folder.StartsWith(r + Path.DirectorySeparatorChar, StringComparison.Ordinal));
+            .FirstOrDefault(r => folder == r || folder.StartsWith(Path.EndsInDirectorySeparator(r) ? r : r + Path.DirectorySeparatorChar, StringComparison.Ordinal));
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {

@@ -182,6 +182,20 @@ public sealed class BatchTests : IDisposable
     public void Cell_WhenTextLooksLikeAFormulaOrNeedsQuotes_IsDefusedAndQuoted(string? value, string written) =>
         Assert.Equal(written, BatchExport.Cell(value));
 
+    [Theory]
+    [InlineData("/archive", "/archive", true)]
+    [InlineData("/archive/", "/archive/2024/ward-3", true)]
+    [InlineData("/archive", "/archive-old", false)]
+    [InlineData("/archive", "/arch", false)]
+    [InlineData("/", "/mnt/pacs-export", true)]
+    public void RootOf_WhenTheFolderIsARootOrInsideOneOrNot_SaysSo(string root, string folder, bool inside)
+    {
+        var options = new CtBone.Worker.BatchOptions();
+        options.Roots.Add(root);
+
+        Assert.Equal(inside, options.RootOf(folder) is not null);
+    }
+
     public void Dispose() => _archive.Dispose();
 
     private Task<ServiceProcess> StartAsync(Dictionary<string, string>? settings = null) =>
