@@ -98,7 +98,7 @@ public sealed partial class ArchiveBatches(
     }
 
     /// <summary>The folders exactly <paramref name="depth"/> levels below <paramref name="root"/>, in ordinal order (hidden ones skipped).</summary>
-    public static IEnumerable<string> StudyFolders(string root, int depth)
+    private static IEnumerable<string> StudyFolders(string root, int depth)
     {
         IEnumerable<string> level = [root];
         for (var i = 0; i < depth; i++)

@@ -64,25 +64,20 @@ public static class PipelineSetup
         services.AddTransient<ResultDeliveryJob>();
         services.AddTransient<ResultRevisionJob>();
         var worker = configuration.GetSection(WorkerOptions.Section).Get<WorkerOptions>() ?? new WorkerOptions();
-        services.AddHangfireServer(server =>
+        void AddServer(string name, int workers, string[] queues) => services.AddHangfireServer(server =>
         {
-            server.WorkerCount = worker.Concurrency;
-            server.Queues = [StudyAnalysisJob.Queue, ResultDeliveryJob.Queue];
-            server.ServerName = StudyAnalysisJob.WorkerName;
+            server.WorkerCount = workers;
+            server.Queues = queues;
+            server.ServerName = name;
             server.ShutdownTimeout = TimeSpan.FromSeconds(5);
             // Retries after a transient fault are scheduled jobs; Hangfire's default 15 s look-up would add to every delay.
             server.SchedulePollingInterval = TimeSpan.FromSeconds(2);
         });
+        AddServer(StudyAnalysisJob.WorkerName, worker.Concurrency, [StudyAnalysisJob.Queue, ResultDeliveryJob.Queue]);
         if (worker.BatchConcurrency > 0)
         {
-            services.AddHangfireServer(server =>
-            {
-                server.WorkerCount = worker.BatchConcurrency;
-                server.Queues = [StudyAnalysisJob.BatchQueue];
-                server.ServerName = StudyAnalysisJob.WorkerName + ":batch";
-                server.ShutdownTimeout = TimeSpan.FromSeconds(5);
-                server.SchedulePollingInterval = TimeSpan.FromSeconds(2);
-            });
+            // A server of its own, so that batch studies never take the workers that studies from PACS need.
+            AddServer(StudyAnalysisJob.WorkerName + ":batch", worker.BatchConcurrency, [StudyAnalysisJob.BatchQueue]);
         }
 
         return services;
