@@ -34,6 +34,8 @@ public static class BatchEndpoints
                 ? Results.Json(BatchResource.From(batch), CtBoneJson.Options)
                 : Problems.NotFound($"no batch {id}"))
             .RequireAuthorization(Policies.Viewer).WithSummary("A batch's progress: study folders found, its analyses by state, flagged, and when it finished.");
+        batches.MapPost("/{id}/cancel", CancelAsync).RequireAuthorization(Policies.Admin)
+            .WithSummary("Stop a batch that is walking or running: no more folders are listed, its queued analyses are dropped (a later batch over the folder analyses them afresh), running ones finish. 202 with the batch; 409 when it is done, rejected or cancelled.");
         batches.MapGet("/{id}/results.csv", ExportAsync).RequireAuthorization(Policies.Viewer)
             .WithSummary("A batch's results as CSV, one row per study folder, with patient ID and accession (an audited read) and each result's provenance.");
         return routes;
@@ -81,6 +83,23 @@ public static class BatchEndpoints
         return Results.Accepted(resource.Href, resource);
     }
 
+    private static async Task<IResult> CancelAsync(string id, HttpContext context, BatchStore store, TimeProvider clock, AuditTrail audit)
+    {
+        if (await store.GetAsync(id, context.RequestAborted).ConfigureAwait(false) is null)
+        {
+            return Problems.NotFound($"no batch {id}");
+        }
+
+        var by = context.User.FindFirstValue(ClaimTypes.Name) ?? "unknown";
+        if (!await store.CancelAsync(id, $"cancelled by {by} at {clock.GetUtcNow():yyyy-MM-dd HH:mm:ss} UTC", context.RequestAborted).ConfigureAwait(false))
+        {
+            return Problems.For(StatusCodes.Status409Conflict, $"batch {id} is done, rejected or cancelled already: there is nothing to stop");
+        }
+
+        await audit.RecordAsync(context, "batch.cancel", id).ConfigureAwait(false);
+        return Results.Json(BatchResource.From((await store.GetAsync(id, context.RequestAborted).ConfigureAwait(false))!), CtBoneJson.Options, statusCode: StatusCodes.Status202Accepted);
+    }
+
     private static async Task<IResult> ExportAsync(string id, HttpContext context, BatchStore store, AnalysisStore analyses, AuditTrail audit)
     {
         if (await store.GetAsync(id, context.RequestAborted).ConfigureAwait(false) is not { } batch)
@@ -106,7 +125,7 @@ public static class BatchEndpoints
 /// <summary>A batch as the API shows it.</summary>
 public sealed record BatchResource
 {
-    private static readonly string[] s_states = ["queued", "running", "completed", "rejected", "failed"];
+    private static readonly string[] s_states = ["queued", "running", "completed", "rejected", "failed", "cancelled"];
 
     public required string Id { get; init; }
 
@@ -120,7 +139,7 @@ public sealed record BatchResource
 
     public required DateTimeOffset CreatedAt { get; init; }
 
-    /// <summary>"walking" (finding study folders), "running" (analyses queued or running), "done", or "rejected" (see reason).</summary>
+    /// <summary>"walking" (finding study folders), "running" (analyses queued or running), "done", "rejected" or "cancelled" (see reason).</summary>
     public required string State { get; init; }
 
     public string? Reason { get; init; }
@@ -128,7 +147,7 @@ public sealed record BatchResource
     /// <summary>Study folders found (each one analysis).</summary>
     public required int Studies { get; init; }
 
-    /// <summary>The batch's analyses by state: queued, running, completed, rejected, failed.</summary>
+    /// <summary>The batch's analyses by state: queued, running, completed, rejected, failed; and cancelled (dropped before they ran).</summary>
     public required IReadOnlyDictionary<string, int> Analyses { get; init; }
 
     /// <summary>Analyses finished (completed, rejected or failed).</summary>
@@ -149,7 +168,9 @@ public sealed record BatchResource
     {
         ArgumentNullException.ThrowIfNull(batch);
         var open = batch.Analyses.Where(a => a.Key is "queued" or "running").Sum(a => a.Value);
-        var finished = batch.Analyses.Values.Sum() - open;
+        var listed = batch.Analyses.Values.Sum();
+        var finished = listed - open;
+        var analyses = new Dictionary<string, int>(batch.Analyses, StringComparer.Ordinal) { ["cancelled"] = batch.Found - listed };
         var href = "/api/batches/" + batch.Id;
         return new BatchResource
         {
@@ -163,11 +184,12 @@ public sealed record BatchResource
             {
                 BatchState.Enumerating => "walking",
                 BatchState.Rejected => "rejected",
+                BatchState.Cancelled => "cancelled",
                 _ => open > 0 ? "running" : "done",
             },
             Reason = batch.Reason,
             Studies = batch.Found,
-            Analyses = s_states.ToDictionary(s => s, s => batch.Analyses.GetValueOrDefault(s), StringComparer.Ordinal),
+            Analyses = s_states.ToDictionary(s => s, s => analyses.GetValueOrDefault(s), StringComparer.Ordinal),
             Finished = finished,
             Flagged = batch.Flagged,
             Progress = batch.State == BatchState.Enumerating || batch.Found == 0 ? (batch.State == BatchState.Enumerated ? 1 : 0) : Math.Round((double)finished / batch.Found, 4),

@@ -8,6 +8,7 @@ public enum BatchState
     Enumerating,
     Enumerated,
     Rejected,
+    Cancelled,
 }
 
 /// <summary>A reprocessing run over an archive folder: one analysis per study folder <see cref="StudyDepth"/> levels below <see cref="Folder"/>.</summary>
@@ -27,12 +28,12 @@ public sealed record BatchRecord
 
     public required BatchState State { get; init; }
 
-    /// <summary>Study folders found so far (all of them once <see cref="BatchState.Enumerated"/>).</summary>
+    /// <summary>Study folders found so far (all of them once <see cref="BatchState.Enumerated"/>; those still listed once cancelled).</summary>
     public int Found { get; init; }
 
     public DateTimeOffset? EnumeratedAt { get; init; }
 
-    /// <summary>Why the batch could not be walked (<see cref="BatchState.Rejected"/>).</summary>
+    /// <summary>Why the batch could not be walked (<see cref="BatchState.Rejected"/>), or who cancelled it.</summary>
     public string? Reason { get; init; }
 
     /// <summary>The batch's analyses by state ("queued", "running", "completed", "rejected", "failed"), with how many are flagged.</summary>
@@ -85,6 +86,56 @@ public sealed class BatchStore(FindingsDatabase database, TimeProvider clock)
         }
     }
 
+    public async Task<BatchState?> StateAsync(string batchId, CancellationToken cancellationToken = default)
+    {
+        var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            var state = await connection.QuerySingleOrDefaultAsync<string>("select state from batches where id = @batchId", new { batchId }).ConfigureAwait(false);
+            return state is null ? null : Enum.Parse<BatchState>(state, ignoreCase: true);
+        }
+    }
+
+    /// <summary>
+    /// Stops a batch that is walking or running: its walk ends, and its analyses still queued (and listed by no other
+    /// batch) are deleted, so that their jobs find nothing to claim and a later batch over the folder analyses them
+    /// afresh. Analyses running finish. False when the batch was done, rejected or cancelled already.
+    /// </summary>
+    public async Task<bool> CancelAsync(string batchId, string reason, CancellationToken cancellationToken = default)
+    {
+        var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            await using (transaction.ConfigureAwait(false))
+            {
+                var cancelled = await connection.ExecuteAsync(
+                    """
+                    update batches set state = 'cancelled', reason = @reason, enumerated_at = coalesce(enumerated_at, @now)
+                    where id = @batchId and (state = 'enumerating' or (state = 'enumerated' and exists (
+                        select 1 from batch_items i join analyses a on a.id = i.analysis_id where i.batch_id = @batchId and a.state in ('queued', 'running'))))
+                    """,
+                    new { batchId, reason, now = StoreTime.Text(clock.GetUtcNow()) },
+                    transaction).ConfigureAwait(false) == 1;
+                if (cancelled)
+                {
+                    await connection.ExecuteAsync(
+                        """
+                        delete from analyses where state = 'queued' and source_kind = 'folder'
+                            and id in (select analysis_id from batch_items where batch_id = @batchId)
+                            and not exists (select 1 from batch_items o where o.analysis_id = analyses.id and o.batch_id <> @batchId);
+                        delete from batch_items where batch_id = @batchId and analysis_id not in (select id from analyses);
+                        """,
+                        new { batchId },
+                        transaction).ConfigureAwait(false);
+                }
+
+                await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+                return cancelled;
+            }
+        }
+    }
+
     /// <summary>Lists a study folder's analysis in the batch; listing the same folder again (a walk resumed) changes nothing.</summary>
     public async Task AddItemAsync(string batchId, string folder, string analysisId, CancellationToken cancellationToken = default)
     {
@@ -94,8 +145,12 @@ public sealed class BatchStore(FindingsDatabase database, TimeProvider clock)
             var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
             await using (transaction.ConfigureAwait(false))
             {
+                // Only while the batch is walking: a cancelled one lists nothing more.
                 if (await connection.ExecuteAsync(
-                    "insert into batch_items (batch_id, folder, analysis_id) values (@batchId, @folder, @analysisId) on conflict (batch_id, folder) do nothing",
+                    """
+                    insert into batch_items (batch_id, folder, analysis_id) select @batchId, @folder, @analysisId
+                    where exists (select 1 from batches where id = @batchId and state = 'enumerating') on conflict (batch_id, folder) do nothing
+                    """,
                     new { batchId, folder, analysisId },
                     transaction).ConfigureAwait(false) == 1)
                 {
@@ -139,7 +194,7 @@ public sealed class BatchStore(FindingsDatabase database, TimeProvider clock)
                 {
                     Analyses = counts.ToDictionary(c => c.State, c => (int)c.Count, StringComparer.Ordinal),
                     Flagged = (int)counts.Sum(c => c.Flagged),
-                    LastFinishedAt = open || batch.State != "enumerated" ? null : StoreTime.Time(counts.Max(c => c.Finished)),
+                    LastFinishedAt = open || batch.State is not ("enumerated" or "cancelled") ? null : StoreTime.Time(counts.Max(c => c.Finished)),
                 });
             }
 

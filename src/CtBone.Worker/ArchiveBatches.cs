@@ -82,6 +82,11 @@ public sealed partial class ArchiveBatches(
         var studies = 0;
         foreach (var folder in StudyFolders(batch.Folder, batch.StudyDepth))
         {
+            if (studies % 50 == 49 && await batches.StateAsync(batchId, cancellationToken).ConfigureAwait(false) != BatchState.Enumerating)
+            {
+                return;
+            }
+
             var files = Directory.EnumerateFiles(folder, "*", Everything).Count();
             if (files == 0)
             {

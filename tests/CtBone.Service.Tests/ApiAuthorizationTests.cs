@@ -41,6 +41,8 @@ public sealed class ApiAuthorizationTests(ApiAuthorizationTests.Fixture fixture)
         new("GET", "/api/batches", Policies.Viewer, HttpStatusCode.OK),
         new("GET", "/api/batches/{id}", Policies.Viewer, HttpStatusCode.OK),
         new("GET", "/api/batches/{id}/results.csv", Policies.Viewer, HttpStatusCode.OK),
+        // The fixture's batch (an empty archive) is done at once: an allowed cancel reaches the check and is refused.
+        new("POST", "/api/batches/{id}/cancel", Policies.Admin, HttpStatusCode.Conflict),
         new("POST", "/api/keys", Policies.Admin, HttpStatusCode.Created),
         new("GET", "/api/keys", Policies.Admin, HttpStatusCode.OK),
         new("DELETE", "/api/keys/{id}", Policies.Admin, HttpStatusCode.NoContent),
@@ -221,7 +223,7 @@ public sealed class ApiAuthorizationTests(ApiAuthorizationTests.Fixture fixture)
         {
             "/api/keys/{id}" => mayChange ? (await fixture.Service.CreateKeyWithIdAsync("viewer", "to revoke")).Id : fixture.RevokedKeyId,
             "/api/analyses/{id}/findings" => fixture.QueuedId,
-            "/api/batches/{id}" or "/api/batches/{id}/results.csv" => fixture.BatchId,
+            "/api/batches/{id}" or "/api/batches/{id}/results.csv" or "/api/batches/{id}/cancel" => fixture.BatchId,
             // Each allowed review confirms the flag again; a refused one must leave no trace.
             _ => fixture.CompletedId,
         };

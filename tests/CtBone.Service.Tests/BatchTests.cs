@@ -138,6 +138,46 @@ public sealed class BatchTests : IDisposable
     }
 
     [Fact]
+    public async Task Cancel_WhileTheBatchRuns_ItsQueuedStudiesAreDroppedRunningOnesFinishAndALaterBatchAnalysesTheRest()
+    {
+        const int Studies = 6;
+        for (var i = 0; i < Studies; i++)
+        {
+            Copy(ServiceProcess.TestDicoms("standard"), Path.Combine(_archive.Path, $"study-{i}"));
+        }
+
+        await using var service = await StartAsync(new() { ["CtBone__Worker__BatchConcurrency"] = "1" });
+        var viewer = await service.CreateKeyAsync("viewer", "dr viewer");
+        using var admin = service.Client(service.AdminKey);
+        using var created = await admin.PostAsJsonAsync("/api/batches", new { folder = _archive.Path });
+        var href = created.Headers.Location!.OriginalString;
+        var clock = Stopwatch.StartNew();
+        while ((await admin.GetFromJsonAsync<JsonElement>(href)).GetProperty("finished").GetInt32() == 0)
+        {
+            Assert.True(clock.Elapsed < s_timeout, "no study of the batch finished");
+            await Task.Delay(100);
+        }
+
+        using var cancelled = await admin.PostAsync(href + "/cancel", null);
+
+        Assert.Equal(HttpStatusCode.Accepted, cancelled.StatusCode);
+        var batch = await WaitForBatchAsync(service, viewer, href, settled: b => b.GetProperty("analyses").GetProperty("running").GetInt32() == 0);
+        Assert.Equal("cancelled", batch.GetProperty("state").GetString());
+        Assert.StartsWith("cancelled by first admin at ", batch.GetProperty("reason").GetString(), StringComparison.Ordinal);
+        var (finished, dropped) = (batch.GetProperty("finished").GetInt32(), batch.GetProperty("analyses").GetProperty("cancelled").GetInt32());
+        Assert.Equal((Studies, 0), (finished + dropped, batch.GetProperty("analyses").GetProperty("queued").GetInt32()));
+        Assert.True(dropped > 0, $"nothing was left to cancel: {batch}");
+        await Problem.AssertAsync(await admin.PostAsync(href + "/cancel", null), HttpStatusCode.Conflict, "nothing to stop");
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        Assert.Equal(finished, (await admin.GetFromJsonAsync<JsonElement>("/api/analyses?all=true")).GetProperty("total").GetInt32());
+
+        using var again = await admin.PostAsJsonAsync("/api/batches", new { folder = _archive.Path });
+        var rerun = await WaitForBatchAsync(service, viewer, again.Headers.Location!.OriginalString);
+        Assert.Equal((Studies, Studies), (rerun.GetProperty("studies").GetInt32(), rerun.GetProperty("analyses").GetProperty("completed").GetInt32()));
+        Assert.Equal(Studies, (await admin.GetFromJsonAsync<JsonElement>("/api/analyses?all=true")).GetProperty("total").GetInt32());
+    }
+
+    [Fact]
     public async Task Batch_WithABadFolderOrDepthOrNoRoots_RefusedWithTheReasonAndNothingStarts()
     {
         var service = await StartAsync();
@@ -205,7 +245,8 @@ public sealed class BatchTests : IDisposable
             ["CtBone__Batches__PollSeconds"] = "0.2",
         });
 
-    private static async Task<JsonElement> WaitForBatchAsync(ServiceProcess service, string key, string href)
+    /// <summary>Polls a batch until it is done, rejected or cancelled (and <paramref name="settled"/> holds), and returns it.</summary>
+    private static async Task<JsonElement> WaitForBatchAsync(ServiceProcess service, string key, string href, Func<JsonElement, bool>? settled = null)
     {
         using var client = service.Client(key);
         var clock = Stopwatch.StartNew();
@@ -213,7 +254,7 @@ public sealed class BatchTests : IDisposable
         while (clock.Elapsed < s_timeout)
         {
             last = await client.GetFromJsonAsync<JsonElement>(href);
-            if (last.GetProperty("state").GetString() is "done" or "rejected")
+            if (last.GetProperty("state").GetString() is "done" or "rejected" or "cancelled" && (settled?.Invoke(last) ?? true))
             {
                 return last;
             }

@@ -315,6 +315,43 @@ public sealed class StoreTests(PostgresFixture postgres) : IDisposable
 
     [Theory]
     [MemberData(nameof(Databases))]
+    public async Task Batches_WhenCancelled_DropOnlyTheirOwnQueuedFolderAnalysesAndListNothingMore(string kind)
+    {
+        var database = await postgres.DatabaseAsync(kind, _folder);
+        var store = new AnalysisStore(database, _clock);
+        var batches = new BatchStore(database, _clock);
+        var batch = await batches.CreateAsync("archive", "/archive", 1, "admin");
+        var other = await batches.CreateAsync("archive again", "/archive", 1, "admin");
+        async Task<string> QueuedAsync(string key) => (await store.CreateAsync(Request(key) with { SourceKind = StudySources.ArchiveFolder })).Record.Id;
+        var own = await QueuedAsync("cancel-own");
+        var shared = await QueuedAsync("cancel-shared");
+        var running = await QueuedAsync("cancel-running");
+        Assert.True(await store.TryClaimAsync(running, "worker", Later(60)));
+        var done = await RunAsync(store, "cancel-done", 40, Completed("1.2.840.80.1", ScreeningCategory.Normal), []);
+        foreach (var (folder, id) in new[] { ("a", own), ("b", shared), ("c", running), ("d", done.Id) })
+        {
+            await batches.AddItemAsync(batch.Id, folder, id);
+        }
+
+        await batches.AddItemAsync(other.Id, "b", shared);
+        await batches.FinishEnumerationAsync(batch.Id);
+
+        Assert.True(await batches.CancelAsync(batch.Id, "cancelled by admin"));
+        Assert.False(await batches.CancelAsync(batch.Id, "again"));
+        await batches.AddItemAsync(batch.Id, "e", done.Id);
+
+        var cancelled = (await batches.GetAsync(batch.Id))!;
+        Assert.Equal((BatchState.Cancelled, 4, "cancelled by admin"), (cancelled.State, cancelled.Found, cancelled.Reason));
+        Assert.Equal(new Dictionary<string, int> { ["queued"] = 1, ["running"] = 1, ["completed"] = 1 }, cancelled.Analyses);
+        Assert.Null(await store.GetAsync(own));
+        Assert.NotNull(await store.GetAsync(shared));
+        Assert.Equal(["b", "c", "d"], (await store.InBatchAsync(batch.Id).ToListAsync()).Select(i => i.Folder));
+        Assert.Equal(BatchState.Cancelled, await batches.StateAsync(batch.Id));
+        Assert.Equal(BatchState.Enumerating, await batches.StateAsync(other.Id));
+    }
+
+    [Theory]
+    [MemberData(nameof(Databases))]
     public async Task MigrateAsync_WhenTheTableIsAnOlderLayout_MovesTheDocumentsAddsTheFoldedNameAndRunsAgainHarmlessly(string kind)
     {
         var database = await postgres.DatabaseAsync(kind, _folder);
