@@ -163,7 +163,11 @@ internal sealed class ServiceProcess : IAsyncDisposable
     public HttpClient Client(string? key = null)
     {
 #pragma warning disable CA2000 // The client owns its handler and disposes it.
-        var client = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }, disposeHandler: true) { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
+        // A request sent with Expect: 100-continue waits this long for the server's answer before sending its body anyway
+        // (1 s by default): on a busy machine a refusal of an oversized body then met a body already on its way, and the
+        // client saw a broken pipe instead of the 413.
+        var handler = new SocketsHttpHandler { AllowAutoRedirect = false, Expect100ContinueTimeout = TimeSpan.FromSeconds(30) };
+        var client = new HttpClient(handler, disposeHandler: true) { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
 #pragma warning restore CA2000
         if (key is not null)
         {
