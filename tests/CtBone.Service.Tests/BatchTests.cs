@@ -88,7 +88,7 @@ public sealed class BatchTests : IDisposable
         {
             var viewer = await service.CreateKeyAsync("viewer", "dr viewer");
             await service.KillAsync();
-            // What a walk cut off after its first study leaves: the batch still walking, one study listed and queued.
+            // What a stop before the walk ended leaves: the batch still walking. (Listing a folder twice is StoreTests'.)
             Assert.Equal(1, await StoreSeeding.ExecuteAsync(service, $"""
                 insert into batches (id, name, folder, study_depth, created_by, created_at, state, found)
                 values ('cut0ff', 'cut off', '{_archive.Path}', 2, 'admin', '2026-01-01T00:00:00.0000000Z', 'enumerating', 0)
