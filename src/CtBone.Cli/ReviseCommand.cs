@@ -14,7 +14,8 @@ namespace CtBone.Cli;
 /// </summary>
 internal static class RevisionSources
 {
-    public const string FolderName = "revision-sources";
+    /// <summary>Where the worker looks for them below the results (one name for writer and reader).</summary>
+    public const string FolderName = Worker.AnalysisProcess.RevisionSourcesFolder;
     public const string InputFileName = "result-input.json";
     public const string LayoutFileName = "overview-layout.json";
     public const string ReformatFileName = "overview-reformat.png";

@@ -110,10 +110,9 @@ public sealed class AnalysisStore(FindingsDatabase database, TimeProvider clock)
     public const int MaxPageSize = 200;
 
     /// <summary>Whole records: the row with its documents, which live apart so that list rows stay small.</summary>
-    private const string RecordSelect = """
-        select a.*, d.findings_json, d.corrected_findings_json, d.review_json
-        from analyses a left join analysis_documents d on d.analysis_id = a.id
-        """;
+    private const string RecordColumns = "a.*, d.findings_json, d.corrected_findings_json, d.review_json";
+
+    private const string RecordSelect = "select " + RecordColumns + " from analyses a left join analysis_documents d on d.analysis_id = a.id";
 
     /// <summary>Queues an analysis unless one with the same dedupe key exists; returns the one that stands and whether it is new.</summary>
     public async Task<(AnalysisRecord Record, bool Created)> CreateAsync(NewAnalysis request, CancellationToken cancellationToken = default)
@@ -459,8 +458,8 @@ public sealed class AnalysisStore(FindingsDatabase database, TimeProvider clock)
         await using (connection.ConfigureAwait(false))
         {
             var rows = connection.QueryUnbufferedAsync<Row>(
-                """
-                select a.*, d.findings_json, d.corrected_findings_json, d.review_json, i.folder as batch_folder
+                $"""
+                select {RecordColumns}, i.folder as batch_folder
                 from batch_items i join analyses a on a.id = i.analysis_id left join analysis_documents d on d.analysis_id = a.id
                 where i.batch_id = @batchId order by i.folder
                 """,

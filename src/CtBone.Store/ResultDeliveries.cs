@@ -105,10 +105,6 @@ public sealed class ResultDeliveries(FindingsDatabase database, TimeProvider clo
         }
     }
 
-    /// <summary>The delivery of the analysis' own objects (revision 0).</summary>
-    public async Task<DeliveryRecord?> GetAsync(string analysisId, CancellationToken cancellationToken = default) =>
-        (await AllAsync(analysisId, cancellationToken).ConfigureAwait(false)).FirstOrDefault(d => d.Revision == 0);
-
     /// <summary>Every delivery of the analysis, its own first, then each revision.</summary>
     public async Task<IReadOnlyList<DeliveryRecord>> AllAsync(string analysisId, CancellationToken cancellationToken = default)
     {

@@ -32,7 +32,8 @@ public sealed partial class ResultRevisionJob(
             return;
         }
 
-        if ((await deliveries.AllAsync(analysisId, cancellationToken).ConfigureAwait(false)).Any(d => d.Revision == revision))
+        var recorded = await deliveries.AllAsync(analysisId, cancellationToken).ConfigureAwait(false);
+        if (recorded.Any(d => d.Revision == revision))
         {
             return;
         }
@@ -52,7 +53,7 @@ public sealed partial class ResultRevisionJob(
         {
             // Results stored before revisions existed, or an analysis that made no DICOM objects: nothing to revise from.
             LogNoSources(logger, analysisId);
-            if ((await deliveries.AllAsync(analysisId, cancellationToken).ConfigureAwait(false)).Count > 0)
+            if (recorded.Count > 0)
             {
                 await deliveries.RecordUnwrittenRevisionAsync(
                     analysisId, revision, "not written: this analysis was stored without what a revision is written from (before revisions existed); PACS keeps its unreviewed objects", cancellationToken).ConfigureAwait(false);
